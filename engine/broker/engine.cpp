@@ -1,0 +1,120 @@
+#include "engine/broker/engine.h"
+
+#include "engine/broker/network/listener.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <future>
+
+namespace faultline::broker {
+
+namespace fs = std::filesystem;
+
+std::expected<std::unique_ptr<Engine>, std::string> Engine::start(EngineOptions options) {
+    if (options.brokers < 1) {
+        return std::unexpected("at least one broker is needed");
+    }
+    std::unique_ptr<Engine> engine(new Engine());
+    if (options.dataDir.empty()) {
+        std::string pattern = (fs::temp_directory_path() / "faultline-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            return std::unexpected("cannot create a temporary data dir");
+        }
+        options.dataDir = pattern;
+        engine->m_temporaryDataDir = true;
+    }
+    engine->m_dataDir = options.dataDir;
+    const std::string address = options.listenAddress;
+    const std::uint16_t basePort = options.basePort;
+    const int threads = std::max(1, options.ioThreads);
+    engine->m_io = std::make_unique<asio::io_context>(threads);
+    engine->m_work = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+        engine->m_io->get_executor());
+    engine->m_cluster = std::make_unique<Cluster>(*engine->m_io, std::move(options));
+    if (auto opened = engine->m_cluster->open(); !opened) {
+        return std::unexpected(opened.error().message);
+    }
+    std::string bootstrap;
+    for (const auto& b : engine->m_cluster->brokers()) {
+        auto listener = std::make_shared<Listener>(*engine->m_io, *engine->m_cluster, b.id);
+        const std::uint16_t port =
+            basePort == 0 ? 0 : static_cast<std::uint16_t>(basePort + (b.id - 1));
+        auto bound = listener->start(address, port);
+        if (!bound) {
+            for (auto& l : engine->m_listeners) {
+                l->stop();
+            }
+            engine->m_cluster->close();
+            return std::unexpected(bound.error());
+        }
+        engine->m_cluster->setBrokerPort(b.id, *bound);
+        engine->m_listeners.push_back(listener);
+        if (!bootstrap.empty()) {
+            bootstrap += ",";
+        }
+        bootstrap += address + ":" + std::to_string(*bound);
+        spdlog::info("broker {} ({}) listening on {}:{}", b.id, b.rack, address, *bound);
+    }
+    engine->m_bootstrap = bootstrap;
+    for (int i = 0; i < threads; ++i) {
+        engine->m_threads.emplace_back([io = engine->m_io.get()] { io->run(); });
+    }
+    return engine;
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::stop() {
+    if (m_stopped || !m_io) {
+        return;
+    }
+    m_stopped = true;
+    for (auto& l : m_listeners) {
+        l->stop();
+    }
+    if (!m_threads.empty()) {
+        std::promise<void> closed;
+        asio::post(m_cluster->strand(), [this, &closed] {
+            m_cluster->close();
+            closed.set_value();
+        });
+        closed.get_future().wait();
+    } else {
+        m_cluster->close();
+    }
+    m_work.reset();
+    m_io->stop();
+    for (auto& t : m_threads) {
+        t.join();
+    }
+    m_threads.clear();
+    m_listeners.clear();
+    m_cluster.reset();
+    m_io.reset();
+    if (m_temporaryDataDir) {
+        std::error_code ec;
+        fs::remove_all(m_dataDir, ec);
+    }
+    spdlog::info("engine stopped");
+}
+
+std::string Engine::bootstrapServers() const { return m_bootstrap; }
+
+ClusterView Engine::view() const {
+    std::promise<ClusterView> result;
+    asio::post(m_cluster->strand(), [this, &result] {
+        ClusterView v;
+        v.clusterId = m_cluster->clusterId();
+        v.controllerId = m_cluster->controllerId();
+        v.brokers = m_cluster->brokers();
+        v.topics = m_cluster->topics().size();
+        for (const auto& [name, t] : m_cluster->topics()) {
+            v.partitions += t.partitions.size();
+        }
+        result.set_value(std::move(v));
+    });
+    return result.get_future().get();
+}
+
+} // namespace faultline::broker

@@ -1,0 +1,94 @@
+#include "engine/broker/cluster.h"
+#include "engine/broker/handlers/handlers.h"
+#include "engine/broker/partition.h"
+#include "engine/protocol/messages/list_offsets.h"
+
+namespace faultline::broker::handlers {
+
+using protocol::ErrorCode;
+using protocol::ListOffsetsRequest;
+using protocol::ListOffsetsResponse;
+
+namespace {
+constexpr std::int64_t kLatest = -1;
+constexpr std::int64_t kEarliest = -2;
+constexpr std::int64_t kMaxTimestamp = -3;
+} // namespace
+
+void listOffsets(RequestContext& ctx, Responder respond) {
+    ListOffsetsRequest request;
+    if (!decodeRequest(ctx, respond, request)) {
+        return;
+    }
+    const std::int16_t version = ctx.header.apiVersion;
+    Cluster& cluster = ctx.cluster;
+    ListOffsetsResponse response;
+    for (const auto& topic : request.topics) {
+        auto& topicOut = response.topics.emplace_back();
+        topicOut.name = topic.name;
+        for (const auto& part : topic.partitions) {
+            auto& out = topicOut.partitions.emplace_back();
+            out.partitionIndex = part.partitionIndex;
+            out.timestamp = -1;
+            out.offset = -1;
+            out.leaderEpoch = -1;
+            if (cluster.partitionMeta(topic.name, part.partitionIndex) == nullptr) {
+                out.errorCode = protocol::toInt(ErrorCode::UnknownTopicOrPartition);
+                continue;
+            }
+            Partition* p = cluster.partition(ctx.brokerId, topic.name, part.partitionIndex);
+            if (p == nullptr || !p->isLeader()) {
+                out.errorCode = protocol::toInt(ErrorCode::NotLeaderOrFollower);
+                continue;
+            }
+            if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch != p->leaderEpoch()) {
+                out.errorCode = protocol::toInt(part.currentLeaderEpoch < p->leaderEpoch()
+                                                    ? ErrorCode::FencedLeaderEpoch
+                                                    : ErrorCode::UnknownLeaderEpoch);
+                continue;
+            }
+            // Consumers see up to the high watermark; a replica (replicaId >= 0) up to the log end.
+            const std::int64_t latest = request.replicaId >= 0 ? p->logEndOffset() : p->highWatermark();
+            std::optional<std::pair<std::int64_t, std::int64_t>> found; // offset, timestamp
+            if (part.timestamp == kLatest) {
+                found = std::pair{latest, std::int64_t{-1}};
+            } else if (part.timestamp == kEarliest) {
+                found = std::pair{p->logStartOffset(), std::int64_t{-1}};
+            } else if (part.timestamp == kMaxTimestamp) {
+                if (auto max = p->log().maxTimestampAndOffset()) {
+                    found = std::pair{max->second, max->first};
+                }
+            } else if (part.timestamp >= 0) {
+                if (auto hit = p->log().offsetForTimestamp(part.timestamp); hit && hit->first < latest) {
+                    found = *hit;
+                }
+            } else {
+                out.errorCode = protocol::toInt(ErrorCode::InvalidRequest);
+                continue;
+            }
+            if (version == 0) {
+                // v0: up to MaxNumOffsets offsets, newest first; the log end is always one of them.
+                if (part.timestamp == kEarliest) {
+                    out.oldStyleOffsets.push_back(p->logStartOffset());
+                } else if (part.timestamp == kLatest) {
+                    out.oldStyleOffsets.push_back(latest);
+                } else if (found) {
+                    out.oldStyleOffsets.push_back(found->first);
+                }
+                if (part.maxNumOffsets >= 0 &&
+                    static_cast<std::int32_t>(out.oldStyleOffsets.size()) > part.maxNumOffsets) {
+                    out.oldStyleOffsets.resize(static_cast<std::size_t>(part.maxNumOffsets));
+                }
+                continue;
+            }
+            if (found) {
+                out.offset = found->first;
+                out.timestamp = found->second;
+                out.leaderEpoch = p->leaderEpoch();
+            }
+        }
+    }
+    respond.send(response);
+}
+
+} // namespace faultline::broker::handlers

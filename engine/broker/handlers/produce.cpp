@@ -1,0 +1,208 @@
+#include "engine/broker/cluster.h"
+#include "engine/broker/handlers/handlers.h"
+#include "engine/broker/partition.h"
+#include "engine/broker/topic_config.h"
+#include "engine/protocol/messages/produce.h"
+
+#include <fmt/format.h>
+
+namespace faultline::broker::handlers {
+
+using protocol::ErrorCode;
+using protocol::ProduceRequest;
+using protocol::ProduceResponse;
+
+namespace {
+
+// An acks=all produce waiting until the ISR has every appended batch (high watermark past it).
+struct DelayedProduce : std::enable_shared_from_this<DelayedProduce> {
+    struct Wait {
+        std::string topic;
+        std::int32_t partition;
+        std::int64_t requiredOffset; // high watermark must reach this (last offset + 1)
+        ProduceResponse::PartitionProduceResponse* out;
+        std::uint64_t listenerId = 0;
+        bool done = false;
+    };
+    Cluster& cluster;
+    std::int32_t brokerId;
+    Responder respond;
+    ProduceResponse response;
+    std::vector<Wait> waits;
+    std::uint64_t timerId = 0;
+    bool finished = false;
+
+    DelayedProduce(Cluster& c, std::int32_t b, Responder r) : cluster(c), brokerId(b), respond(std::move(r)) {}
+
+    void check() {
+        bool all = true;
+        for (auto& w : waits) {
+            if (w.done) {
+                continue;
+            }
+            Partition* p = cluster.partition(brokerId, w.topic, w.partition);
+            if (p == nullptr || !p->isLeader()) {
+                w.out->errorCode = protocol::toInt(ErrorCode::NotLeaderOrFollower);
+                w.done = true;
+            } else if (p->highWatermark() >= w.requiredOffset) {
+                w.done = true;
+            } else {
+                all = false;
+            }
+        }
+        if (all) {
+            finish();
+        }
+    }
+
+    void timeout() {
+        for (auto& w : waits) {
+            if (!w.done) {
+                w.out->errorCode = protocol::toInt(ErrorCode::RequestTimedOut);
+                w.out->errorMessage = "timed out waiting for the in-sync replicas";
+                w.done = true;
+            }
+        }
+        timerId = 0;
+        finish();
+    }
+
+    void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (timerId != 0) {
+            cluster.cancelTimer(timerId);
+        }
+        for (auto& w : waits) {
+            if (w.listenerId != 0) {
+                if (Partition* p = cluster.partition(brokerId, w.topic, w.partition)) {
+                    p->removeListener(w.listenerId);
+                }
+            }
+        }
+        respond.send(response);
+    }
+};
+
+} // namespace
+
+void produce(RequestContext& ctx, Responder respond) {
+    ProduceRequest request;
+    if (!decodeRequest(ctx, respond, request)) {
+        return;
+    }
+    Cluster& cluster = ctx.cluster;
+    const std::int16_t acks = request.acks;
+    auto delayed = std::make_shared<DelayedProduce>(cluster, ctx.brokerId, respond);
+    ProduceResponse& response = delayed->response;
+    const std::int64_t now = cluster.nowMs();
+
+    // Count first so that pointers into the response stay valid.
+    std::size_t partitions = 0;
+    for (const auto& t : request.topicData) {
+        partitions += t.partitionData.size();
+    }
+    delayed->waits.reserve(partitions);
+
+    for (auto& topicData : request.topicData) {
+        auto& topicOut = response.responses.emplace_back();
+        topicOut.name = topicData.name;
+        topicOut.partitionResponses.reserve(topicData.partitionData.size());
+        for (auto& partData : topicData.partitionData) {
+            auto& out = topicOut.partitionResponses.emplace_back();
+            out.index = partData.index;
+            out.baseOffset = -1;
+            out.logAppendTimeMs = -1;
+            out.logStartOffset = -1;
+            auto fail = [&out](ErrorCode code, std::string message) {
+                out.errorCode = protocol::toInt(code);
+                out.errorMessage = std::move(message);
+            };
+            if (acks != 0 && acks != 1 && acks != -1) {
+                fail(ErrorCode::InvalidRequiredAcks, fmt::format("acks must be 0, 1 or -1, not {}", acks));
+                continue;
+            }
+            if (request.transactionalId.has_value()) {
+                fail(ErrorCode::InvalidRequest, "transactional produce is not supported by this engine yet");
+                continue;
+            }
+            const TopicMeta* topic = cluster.topic(topicData.name);
+            if (topic == nullptr && cluster.maybeAutoCreate(topicData.name)) {
+                topic = cluster.topic(topicData.name);
+            }
+            const PartitionMeta* meta = cluster.partitionMeta(topicData.name, partData.index);
+            if (topic == nullptr || meta == nullptr) {
+                fail(ErrorCode::UnknownTopicOrPartition,
+                     fmt::format("{}-{} does not exist", topicData.name, partData.index));
+                continue;
+            }
+            if (topic->internal) {
+                fail(ErrorCode::InvalidTopicException,
+                     fmt::format("producing to the internal topic {} is not allowed", topic->name));
+                continue;
+            }
+            Partition* partition = cluster.partition(ctx.brokerId, topicData.name, partData.index);
+            if (partition == nullptr || !partition->isLeader()) {
+                fail(ErrorCode::NotLeaderOrFollower,
+                     fmt::format("broker {} is not the leader of {}-{} (leader {})", ctx.brokerId,
+                                 topicData.name, partData.index, meta->leader));
+                continue;
+            }
+            if (partData.records.isNull || partData.records.size() == 0) {
+                fail(ErrorCode::InvalidRecord, "empty record set");
+                continue;
+            }
+            const std::int64_t minIsr =
+                topicConfigInt("min.insync.replicas", topic->configs, cluster.brokerConfigs());
+            if (acks == -1 && static_cast<std::int64_t>(meta->isr.size()) < minIsr) {
+                fail(ErrorCode::NotEnoughReplicas,
+                     fmt::format("{}-{}: {} in-sync replicas, min.insync.replicas is {}",
+                                 topicData.name, partData.index, meta->isr.size(), minIsr));
+                continue;
+            }
+            std::vector<std::uint8_t> batch(partData.records.bytes.begin(), partData.records.bytes.end());
+            auto appended = partition->appendFromProducer(batch, now);
+            if (!appended) {
+                fail(appended.error().code, appended.error().message);
+                continue;
+            }
+            out.baseOffset = appended->baseOffset;
+            out.logAppendTimeMs = appended->logAppendTime;
+            out.logStartOffset = appended->logStartOffset;
+            if (acks == -1) {
+                delayed->waits.push_back(DelayedProduce::Wait{topicData.name, partData.index,
+                                                              appended->lastOffset + 1, &out});
+            }
+        }
+    }
+
+    if (acks == 0) {
+        respond.noResponse();
+        return;
+    }
+    // Hand the responder to the delayed operation (it was copied into it): drop ours.
+    Responder dropped = std::move(respond);
+    (void)dropped;
+    delayed->check();
+    if (delayed->finished) {
+        return;
+    }
+    for (auto& w : delayed->waits) {
+        if (w.done) {
+            continue;
+        }
+        if (Partition* p = cluster.partition(ctx.brokerId, w.topic, w.partition)) {
+            w.listenerId = p->addListener([weak = std::weak_ptr<DelayedProduce>(delayed)] {
+                if (auto d = weak.lock()) {
+                    d->check();
+                }
+            });
+        }
+    }
+    delayed->timerId = cluster.schedule(std::chrono::milliseconds(std::max(request.timeoutMs, 0)),
+                                        [delayed] { delayed->timeout(); });
+}
+
+} // namespace faultline::broker::handlers

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <asio.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace faultline::broker {
+
+class Cluster;
+class Listener;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(asio::ip::tcp::socket socket, Cluster& cluster, std::int32_t brokerId,
+               std::weak_ptr<Listener> listener);
+    void start();
+    void close(); // thread-safe: posts to the connection's strand
+
+    static constexpr std::uint32_t kMaxInFlight = 256;
+
+private:
+    struct Pending {
+        std::uint64_t sequence = 0;
+        std::int32_t correlationId = 0;
+        std::int16_t responseHeaderVersion = 0;
+        bool done = false;
+        bool close = false;
+        std::optional<std::vector<std::uint8_t>> body;
+    };
+
+    void readSize();
+    void readFrame(std::uint32_t size);
+    void handleFrame(std::shared_ptr<std::vector<std::uint8_t>> frame);
+    void complete(std::uint64_t sequence, std::optional<std::vector<std::uint8_t>> body, bool close);
+    void flush();
+    void closeNow(const std::string& reason);
+
+    asio::ip::tcp::socket m_socket;
+    asio::strand<asio::any_io_executor> m_strand;
+    Cluster& m_cluster;
+    std::int32_t m_brokerId;
+    std::weak_ptr<Listener> m_listener;
+    std::string m_peer;
+    std::uint32_t m_maxRequestBytes;
+    std::array<std::uint8_t, 4> m_sizeBuf{};
+    std::deque<Pending> m_pending; // in request order
+    std::uint64_t m_nextSequence = 0;
+    bool m_writing = false;
+    bool m_closed = false;
+    bool m_readPaused = false;
+    bool m_closeAfterFlush = false;
+};
+
+} // namespace faultline::broker

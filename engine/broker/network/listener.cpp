@@ -1,0 +1,93 @@
+#include "engine/broker/network/listener.h"
+
+#include "engine/broker/network/connection.h"
+
+#include <spdlog/spdlog.h>
+
+namespace faultline::broker {
+
+Listener::Listener(asio::io_context& io, Cluster& cluster, std::int32_t brokerId)
+    : m_io(io), m_cluster(cluster), m_brokerId(brokerId), m_acceptor(asio::make_strand(io)) {}
+
+Listener::~Listener() = default;
+
+std::expected<std::uint16_t, std::string> Listener::start(const std::string& address,
+                                                          std::uint16_t port) {
+    std::error_code ec;
+    auto ip = asio::ip::make_address(address, ec);
+    if (ec) {
+        return std::unexpected("invalid listen address '" + address + "': " + ec.message());
+    }
+    asio::ip::tcp::endpoint endpoint(ip, port);
+    m_acceptor.open(endpoint.protocol(), ec);
+    if (!ec) {
+        m_acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    }
+    if (!ec) {
+        m_acceptor.bind(endpoint, ec);
+    }
+    if (!ec) {
+        m_acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        return std::unexpected("broker " + std::to_string(m_brokerId) + " cannot listen on " +
+                               address + ":" + std::to_string(port) + ": " + ec.message());
+    }
+    m_port = m_acceptor.local_endpoint().port();
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopped = false;
+    }
+    accept();
+    return m_port;
+}
+
+void Listener::accept() {
+    m_acceptor.async_accept(m_io, [self = shared_from_this()](std::error_code ec,
+                                                        asio::ip::tcp::socket socket) {
+        if (ec) {
+            if (ec != asio::error::operation_aborted) {
+                spdlog::warn("broker {}: accept failed: {}", self->m_brokerId, ec.message());
+            }
+            std::lock_guard lock(self->m_mutex);
+            if (self->m_stopped || !self->m_acceptor.is_open()) {
+                return;
+            }
+        } else {
+            auto connection = std::make_shared<Connection>(std::move(socket), self->m_cluster,
+                                                           self->m_brokerId, self);
+            {
+                std::lock_guard lock(self->m_mutex);
+                if (self->m_stopped) {
+                    return;
+                }
+                self->m_connections.insert(connection);
+            }
+            connection->start();
+        }
+        self->accept();
+    });
+}
+
+void Listener::stop() {
+    std::set<std::shared_ptr<Connection>> connections;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopped = true;
+        connections.swap(m_connections);
+    }
+    asio::post(m_acceptor.get_executor(), [self = shared_from_this()] {
+        std::error_code ec;
+        self->m_acceptor.close(ec);
+    });
+    for (const auto& connection : connections) {
+        connection->close();
+    }
+}
+
+void Listener::forget(const std::shared_ptr<Connection>& connection) {
+    std::lock_guard lock(m_mutex);
+    m_connections.erase(connection);
+}
+
+} // namespace faultline::broker

@@ -1,0 +1,79 @@
+// Records inside Kafka's record batch v2: building batches and decoding them to records.
+//
+// For tests, benchmarks, the GUI's message browser and producing from the GUI. The broker never
+// re-encodes batches (they stay bytes); it only calls validateRecords() on produced batches.
+//
+// Record layout (all varints zigzag): length varint, attributes int8, timestampDelta varlong,
+// offsetDelta varint, keyLength varint (-1 null), key, valueLength varint (-1 null), value,
+// header count varint, then per header: key length varint + key, value length varint (-1 null) +
+// value. No I/O, no shared state: safe from any thread.
+#pragma once
+
+#include "engine/protocol/compression.h"
+#include "engine/protocol/error_code.h"
+#include "engine/protocol/record_batch.h"
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace faultline::protocol {
+
+struct RecordHeader {
+    std::string key;
+    std::optional<std::vector<std::uint8_t>> value;
+
+    friend bool operator==(const RecordHeader&, const RecordHeader&) = default;
+};
+
+struct Record {
+    std::int64_t offset = 0;
+    std::int64_t timestamp = 0;
+    std::optional<std::vector<std::uint8_t>> key;
+    std::optional<std::vector<std::uint8_t>> value;
+    std::vector<RecordHeader> headers;
+
+    friend bool operator==(const Record&, const Record&) = default;
+};
+
+struct BatchBuildOptions {
+    Compression compression = Compression::None;
+    std::int64_t baseOffset = 0;
+    // The batch's BaseTimestamp; 0 = the first record's timestamp. Either way every record keeps
+    // its own timestamp (timestampDelta = record.timestamp - BaseTimestamp). With logAppendTime
+    // a non-zero value is the append time given to every record (0 = the records' maximum).
+    std::int64_t baseTimestamp = 0;
+    std::int64_t producerId = -1;
+    std::int16_t producerEpoch = -1;
+    std::int32_t baseSequence = -1;
+    bool transactional = false;
+    bool logAppendTime = false;
+    std::int32_t partitionLeaderEpoch = -1;
+};
+
+// Encodes one v2 batch holding `records` (at least one) with offsets baseOffset, baseOffset + 1,
+// ... (Record::offset is ignored), compressing the records section if asked; CRC-32C filled in.
+// Errors: InvalidRecord for an empty span, MessageTooLarge above 2 GiB, codec failures.
+[[nodiscard]] std::expected<std::vector<std::uint8_t>, Error> buildBatch(
+    std::span<const Record> records, const BatchBuildOptions& options);
+
+// Decodes every record of every batch in a buffer of concatenated batches (decompressing as
+// needed) with absolute offsets and timestamps (LogAppendTime batches: every record gets the
+// batch's MaxTimestamp). Control batches (transaction markers) are skipped, as consumers do.
+// Stops at a truncated trailing batch; a bad magic, a CRC mismatch or a corrupt record section ->
+// CorruptMessage.
+[[nodiscard]] std::expected<std::vector<Record>, Error> decodeRecords(
+    std::span<const std::uint8_t> batches);
+
+// Checks that the records of exactly one batch (`batch` holds it and nothing else) are consistent
+// with its header, as Kafka's broker does for uncompressed AND compressed batches: the section
+// decompresses, RecordCount > 0 and equals both LastOffsetDelta + 1 and the number of records
+// present, each record's length matches its fields, no bytes remain, offset deltas strictly
+// increase within [0, LastOffsetDelta]. The CRC is not checked here (validateBatch does that).
+// Errors: CorruptMessage with a message saying what is wrong.
+[[nodiscard]] std::expected<void, Error> validateRecords(std::span<const std::uint8_t> batch);
+
+} // namespace faultline::protocol

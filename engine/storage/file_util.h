@@ -1,0 +1,30 @@
+// Small POSIX file helpers shared by the storage sources (internal to engine/storage).
+#pragma once
+
+#include "engine/protocol/error_code.h"
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace faultline::storage::detail {
+
+[[nodiscard]] protocol::Error ioError(std::string_view what, const std::filesystem::path& path,
+                                      int err);
+// Whole pwrite / pread (loops over short transfers). pread fails on EOF before `out` is full.
+[[nodiscard]] std::expected<void, protocol::Error>
+pwriteAll(int fd, std::span<const std::uint8_t> data, std::int64_t position,
+          const std::filesystem::path& path);
+[[nodiscard]] std::expected<void, protocol::Error>
+preadAll(int fd, std::span<std::uint8_t> out, std::int64_t position,
+         const std::filesystem::path& path);
+// Replaces `path` with `content` via a temporary file, fsync and rename.
+[[nodiscard]] std::expected<void, protocol::Error>
+writeFileAtomic(const std::filesystem::path& path, std::string_view content);
+[[nodiscard]] std::expected<std::string, protocol::Error>
+readWholeFile(const std::filesystem::path& path);
+
+} // namespace faultline::storage::detail

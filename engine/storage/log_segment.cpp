@@ -1,0 +1,571 @@
+#include "engine/storage/log_segment.h"
+
+#include "engine/storage/file_util.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace faultline::storage {
+
+using protocol::Error;
+using protocol::RecordBatchHeader;
+
+namespace {
+
+constexpr std::size_t kScanChunk = 64 * 1024;
+constexpr std::int32_t kMinBatchLength =
+    static_cast<std::int32_t>(protocol::kBatchHeaderSize - protocol::kBatchLogOverhead);
+
+void putBe32(std::uint8_t* p, std::uint32_t v) {
+    p[0] = static_cast<std::uint8_t>(v >> 24);
+    p[1] = static_cast<std::uint8_t>(v >> 16);
+    p[2] = static_cast<std::uint8_t>(v >> 8);
+    p[3] = static_cast<std::uint8_t>(v);
+}
+
+void putBe64(std::uint8_t* p, std::uint64_t v) {
+    putBe32(p, static_cast<std::uint32_t>(v >> 32));
+    putBe32(p + 4, static_cast<std::uint32_t>(v));
+}
+
+std::uint32_t getBe32(const std::uint8_t* p) {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+           std::uint32_t{p[3]};
+}
+
+std::uint64_t getBe64(const std::uint8_t* p) {
+    return (std::uint64_t{getBe32(p)} << 32) | getBe32(p + 4);
+}
+
+// Reads a file through a window buffer, so scanning headers costs one pread per 64 KiB.
+class WindowReader {
+public:
+    WindowReader(int fd, std::int64_t end, const std::filesystem::path& path)
+        : m_fd(fd), m_end(end), m_path(path) {}
+
+    // Bytes [position, position + length), or an error; the range must lie within the file.
+    std::expected<const std::uint8_t*, Error> get(std::int64_t position, std::size_t length) {
+        const auto len = static_cast<std::int64_t>(length);
+        if (position >= m_start && position + len <= m_start + m_length) {
+            return m_buffer.data() + (position - m_start);
+        }
+        const std::int64_t want =
+            std::min<std::int64_t>(std::max<std::int64_t>(len, kScanChunk), m_end - position);
+        m_buffer.resize(static_cast<std::size_t>(want));
+        m_start = position;
+        m_length = 0;
+        if (auto r = detail::preadAll(m_fd, m_buffer, position, m_path); !r) {
+            return std::unexpected(r.error());
+        }
+        m_length = want;
+        return m_buffer.data();
+    }
+
+private:
+    int m_fd;
+    std::int64_t m_end;
+    const std::filesystem::path& m_path;
+    std::vector<std::uint8_t> m_buffer;
+    std::int64_t m_start = 0;
+    std::int64_t m_length = 0;
+};
+
+} // namespace
+
+std::string LogSegment::fileStem(std::int64_t baseOffset) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%020lld", static_cast<long long>(baseOffset));
+    return name;
+}
+
+LogSegment::LogSegment(const std::filesystem::path& dir, std::int64_t baseOffset,
+                       std::int32_t indexIntervalBytes)
+    : m_baseOffset(baseOffset), m_nextOffset(baseOffset), m_indexInterval(indexIntervalBytes) {
+    const std::string stem = fileStem(baseOffset);
+    m_logPath = dir / (stem + ".log");
+    m_indexPath = dir / (stem + ".index");
+    m_timeIndexPath = dir / (stem + ".timeindex");
+}
+
+LogSegment::~LogSegment() {
+    closeFiles();
+}
+
+std::expected<void, Error> LogSegment::openFiles(bool create) {
+    const int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : O_CREAT);
+    m_logFd = ::open(m_logPath.c_str(), flags, 0644);
+    if (m_logFd < 0) {
+        return std::unexpected(detail::ioError("open", m_logPath, errno));
+    }
+    m_indexFd = ::open(m_indexPath.c_str(), flags, 0644);
+    if (m_indexFd < 0) {
+        return std::unexpected(detail::ioError("open", m_indexPath, errno));
+    }
+    m_timeIndexFd = ::open(m_timeIndexPath.c_str(), flags, 0644);
+    if (m_timeIndexFd < 0) {
+        return std::unexpected(detail::ioError("open", m_timeIndexPath, errno));
+    }
+    return {};
+}
+
+void LogSegment::closeFiles() {
+    for (int* fd : {&m_logFd, &m_indexFd, &m_timeIndexFd}) {
+        if (*fd >= 0) {
+            ::close(*fd);
+            *fd = -1;
+        }
+    }
+}
+
+std::expected<std::unique_ptr<LogSegment>, Error>
+LogSegment::create(const std::filesystem::path& dir, std::int64_t baseOffset,
+                   std::int32_t indexIntervalBytes) {
+    std::unique_ptr<LogSegment> seg(new LogSegment(dir, baseOffset, indexIntervalBytes));
+    if (auto r = seg->openFiles(true); !r) {
+        return std::unexpected(r.error());
+    }
+    return seg;
+}
+
+std::expected<std::unique_ptr<LogSegment>, Error>
+LogSegment::open(const std::filesystem::path& dir, std::int64_t baseOffset,
+                 std::int32_t indexIntervalBytes, bool recover) {
+    std::unique_ptr<LogSegment> seg(new LogSegment(dir, baseOffset, indexIntervalBytes));
+    const bool hadIndexes =
+        std::filesystem::exists(seg->m_indexPath) && std::filesystem::exists(seg->m_timeIndexPath);
+    if (auto r = seg->openFiles(false); !r) {
+        return std::unexpected(r.error());
+    }
+    struct stat st {};
+    if (::fstat(seg->m_logFd, &st) != 0) {
+        return std::unexpected(detail::ioError("stat", seg->m_logPath, errno));
+    }
+    seg->m_size = st.st_size;
+    if (recover) {
+        if (auto r = seg->recoverFull(true); !r) {
+            return std::unexpected(r.error());
+        }
+    } else {
+        bool consistent = hadIndexes && seg->loadIndexes();
+        if (consistent) {
+            auto tail = seg->scanTail();
+            if (!tail) {
+                return std::unexpected(tail.error());
+            }
+            consistent = *tail;
+        }
+        if (!consistent) {
+            spdlog::warn("log segment {}: indexes missing or inconsistent, rebuilding",
+                         seg->m_logPath.string());
+            if (auto r = seg->recoverFull(false); !r) {
+                return std::unexpected(r.error());
+            }
+            seg->appendFinalTimeEntry();
+        }
+    }
+    if (!seg->empty()) {
+        // The first batch's timestamp starts segment.ms, as in Kafka; else the file's mtime.
+        auto first = seg->locate(seg->m_baseOffset);
+        if (first && *first && (*first)->header.maxTimestamp >= 0) {
+            seg->m_rollBaseMs = (*first)->header.maxTimestamp;
+        } else {
+            seg->m_rollBaseMs = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000;
+        }
+    }
+    return seg;
+}
+
+void LogSegment::resetState() {
+    m_index.clear();
+    m_timeIndex.clear();
+    m_nextOffset = m_baseOffset;
+    m_bytesSinceIndexEntry = 0;
+    m_maxTimestamp = -1;
+    m_offsetOfMaxTimestamp = -1;
+    m_lastOffsetOfMaxTimestamp = -1;
+}
+
+void LogSegment::maybeAppendTimeEntry(std::int64_t timestamp, std::int64_t offset) {
+    const std::int64_t last = m_timeIndex.empty() ? -1 : m_timeIndex.back().timestamp;
+    if (timestamp > last) {
+        m_timeIndex.push_back(
+            TimeIndexEntry{timestamp, static_cast<std::int32_t>(offset - m_baseOffset)});
+    }
+}
+
+// Kafka's LogSegment.append bookkeeping, batch by batch.
+void LogSegment::accountBatch(const RecordBatchHeader& header, std::int64_t position) {
+    if (header.maxTimestamp > m_maxTimestamp) {
+        m_maxTimestamp = header.maxTimestamp;
+        m_offsetOfMaxTimestamp = header.baseOffset;
+        m_lastOffsetOfMaxTimestamp = header.lastOffset();
+    }
+    if (m_bytesSinceIndexEntry > m_indexInterval) {
+        m_index.push_back(IndexEntry{static_cast<std::int32_t>(header.lastOffset() - m_baseOffset),
+                                     static_cast<std::int32_t>(position)});
+        maybeAppendTimeEntry(m_maxTimestamp, m_lastOffsetOfMaxTimestamp);
+        m_bytesSinceIndexEntry = 0;
+    }
+    m_bytesSinceIndexEntry += static_cast<std::int64_t>(header.totalSize());
+    m_nextOffset = header.nextOffset();
+}
+
+void LogSegment::appendFinalTimeEntry() {
+    if (m_maxTimestamp < 0) {
+        return;
+    }
+    const std::size_t before = m_timeIndex.size();
+    maybeAppendTimeEntry(m_maxTimestamp, m_lastOffsetOfMaxTimestamp);
+    if (m_timeIndex.size() != before) {
+        (void)appendIndexTail(m_index.size(), before);
+    }
+}
+
+std::expected<void, Error> LogSegment::writeIndexFiles() {
+    if (::ftruncate(m_indexFd, 0) != 0) {
+        return std::unexpected(detail::ioError("truncate", m_indexPath, errno));
+    }
+    if (::ftruncate(m_timeIndexFd, 0) != 0) {
+        return std::unexpected(detail::ioError("truncate", m_timeIndexPath, errno));
+    }
+    return appendIndexTail(0, 0);
+}
+
+std::expected<void, Error> LogSegment::appendIndexTail(std::size_t oldIndex, std::size_t oldTime) {
+    if (m_index.size() > oldIndex) {
+        std::vector<std::uint8_t> buf((m_index.size() - oldIndex) * 8);
+        for (std::size_t i = oldIndex; i < m_index.size(); ++i) {
+            std::uint8_t* p = buf.data() + (i - oldIndex) * 8;
+            putBe32(p, static_cast<std::uint32_t>(m_index[i].relativeOffset));
+            putBe32(p + 4, static_cast<std::uint32_t>(m_index[i].position));
+        }
+        if (auto r = detail::pwriteAll(m_indexFd, buf, static_cast<std::int64_t>(oldIndex * 8),
+                                       m_indexPath);
+            !r) {
+            return r;
+        }
+    }
+    if (m_timeIndex.size() > oldTime) {
+        std::vector<std::uint8_t> buf((m_timeIndex.size() - oldTime) * 12);
+        for (std::size_t i = oldTime; i < m_timeIndex.size(); ++i) {
+            std::uint8_t* p = buf.data() + (i - oldTime) * 12;
+            putBe64(p, static_cast<std::uint64_t>(m_timeIndex[i].timestamp));
+            putBe32(p + 8, static_cast<std::uint32_t>(m_timeIndex[i].relativeOffset));
+        }
+        if (auto r = detail::pwriteAll(m_timeIndexFd, buf, static_cast<std::int64_t>(oldTime * 12),
+                                       m_timeIndexPath);
+            !r) {
+            return r;
+        }
+    }
+    m_dirty = true;
+    return {};
+}
+
+std::expected<void, Error> LogSegment::recoverFull(bool verifyCrc) {
+    resetState();
+    WindowReader reader(m_logFd, m_size, m_logPath);
+    std::int64_t pos = 0;
+    std::string reason;
+    while (pos < m_size) {
+        if (m_size - pos < static_cast<std::int64_t>(protocol::kBatchHeaderSize)) {
+            reason = "torn batch header";
+            break;
+        }
+        auto headerBytes = reader.get(pos, protocol::kBatchHeaderSize);
+        if (!headerBytes) {
+            return std::unexpected(headerBytes.error());
+        }
+        auto header =
+            protocol::parseBatchHeader(std::span(*headerBytes, protocol::kBatchHeaderSize));
+        if (!header || header->batchLength < kMinBatchLength ||
+            static_cast<std::int64_t>(header->totalSize()) > m_size - pos) {
+            reason = "torn or malformed batch";
+            break;
+        }
+        const std::int64_t expected = pos == 0 ? m_baseOffset : m_nextOffset;
+        if (header->baseOffset != expected || header->lastOffsetDelta < 0 ||
+            header->lastOffset() - m_baseOffset > INT32_MAX) {
+            reason = "batch offset " + std::to_string(header->baseOffset) + " where " +
+                     std::to_string(expected) + " was expected";
+            break;
+        }
+        if (verifyCrc) {
+            auto whole = reader.get(pos, header->totalSize());
+            if (!whole) {
+                return std::unexpected(whole.error());
+            }
+            if (auto valid = protocol::validateBatch(std::span(*whole, header->totalSize()));
+                !valid) {
+                reason = valid.error().message;
+                break;
+            }
+        } else if (header->magic != protocol::kBatchMagic) {
+            reason = "bad magic";
+            break;
+        }
+        accountBatch(*header, pos);
+        pos += static_cast<std::int64_t>(header->totalSize());
+    }
+    if (pos < m_size) {
+        spdlog::warn("log segment {}: {} at position {}, truncating {} bytes",
+                     m_logPath.string(), reason, pos, m_size - pos);
+        if (::ftruncate(m_logFd, pos) != 0) {
+            return std::unexpected(detail::ioError("truncate", m_logPath, errno));
+        }
+        m_truncatedBytes = m_size - pos;
+        m_size = pos;
+    }
+    return writeIndexFiles();
+}
+
+bool LogSegment::loadIndexes() {
+    resetState();
+    struct stat st {};
+    if (::fstat(m_indexFd, &st) != 0 || st.st_size % 8 != 0) {
+        return false;
+    }
+    std::vector<std::uint8_t> buf(static_cast<std::size_t>(st.st_size));
+    if (!buf.empty() && !detail::preadAll(m_indexFd, buf, 0, m_indexPath)) {
+        return false;
+    }
+    for (std::size_t i = 0; i < buf.size(); i += 8) {
+        IndexEntry e{static_cast<std::int32_t>(getBe32(&buf[i])),
+                     static_cast<std::int32_t>(getBe32(&buf[i + 4]))};
+        if (e.relativeOffset < 0 || e.position < 0 || e.position >= m_size ||
+            (!m_index.empty() && (e.relativeOffset <= m_index.back().relativeOffset ||
+                                  e.position <= m_index.back().position))) {
+            return false;
+        }
+        m_index.push_back(e);
+    }
+    if (::fstat(m_timeIndexFd, &st) != 0 || st.st_size % 12 != 0) {
+        return false;
+    }
+    buf.assign(static_cast<std::size_t>(st.st_size), 0);
+    if (!buf.empty() && !detail::preadAll(m_timeIndexFd, buf, 0, m_timeIndexPath)) {
+        return false;
+    }
+    for (std::size_t i = 0; i < buf.size(); i += 12) {
+        TimeIndexEntry e{static_cast<std::int64_t>(getBe64(&buf[i])),
+                         static_cast<std::int32_t>(getBe32(&buf[i + 8]))};
+        if (e.relativeOffset < 0 ||
+            (!m_timeIndex.empty() && (e.timestamp <= m_timeIndex.back().timestamp ||
+                                      e.relativeOffset < m_timeIndex.back().relativeOffset))) {
+            return false;
+        }
+        m_timeIndex.push_back(e);
+    }
+    return true;
+}
+
+// After loadIndexes: scans from the last index entry (and the last time entry's batch) to the end
+// to learn the next offset and the max timestamp. False when the tail does not fit the indexes.
+std::expected<bool, Error> LogSegment::scanTail() {
+    std::int64_t start = m_index.empty() ? 0 : m_index.back().position;
+    if (!m_timeIndex.empty()) {
+        start = std::min(start, lookupPosition(m_baseOffset + m_timeIndex.back().relativeOffset));
+    }
+    std::int64_t pos = start;
+    bool ok = true;
+    std::int64_t expected = -1;
+    auto visited = scan(start, [&](const RecordBatchHeader& h, std::int64_t at) {
+        if ((expected >= 0 && h.baseOffset != expected) || h.magic != protocol::kBatchMagic) {
+            ok = false;
+            return false;
+        }
+        expected = h.nextOffset();
+        if (h.maxTimestamp > m_maxTimestamp) {
+            m_maxTimestamp = h.maxTimestamp;
+            m_offsetOfMaxTimestamp = h.baseOffset;
+            m_lastOffsetOfMaxTimestamp = h.lastOffset();
+        }
+        m_nextOffset = h.nextOffset();
+        pos = at + static_cast<std::int64_t>(h.totalSize());
+        return true;
+    });
+    if (!visited) {
+        return std::unexpected(visited.error());
+    }
+    if (!ok || pos != m_size) {
+        return false;
+    }
+    if (!m_index.empty() && m_baseOffset + m_index.back().relativeOffset >= m_nextOffset) {
+        return false;
+    }
+    if (!m_timeIndex.empty() &&
+        (m_baseOffset + m_timeIndex.back().relativeOffset >= m_nextOffset ||
+         m_timeIndex.back().timestamp > m_maxTimestamp)) {
+        return false;
+    }
+    m_bytesSinceIndexEntry = m_index.empty() ? m_size : m_size - m_index.back().position;
+    return true;
+}
+
+void LogSegment::recomputeMaxTimestamp() {
+    m_maxTimestamp = -1;
+    m_offsetOfMaxTimestamp = -1;
+    m_lastOffsetOfMaxTimestamp = -1;
+    const std::int64_t start =
+        m_timeIndex.empty() ? 0
+                            : lookupPosition(m_baseOffset + m_timeIndex.back().relativeOffset);
+    (void)scan(start, [&](const RecordBatchHeader& h, std::int64_t) {
+        if (h.maxTimestamp > m_maxTimestamp) {
+            m_maxTimestamp = h.maxTimestamp;
+            m_offsetOfMaxTimestamp = h.baseOffset;
+            m_lastOffsetOfMaxTimestamp = h.lastOffset();
+        }
+        return true;
+    });
+}
+
+std::expected<void, Error> LogSegment::append(std::span<const std::uint8_t> bytes,
+                                              std::span<const protocol::BatchSpan> batches) {
+    if (auto r = detail::pwriteAll(m_logFd, bytes, m_size, m_logPath); !r) {
+        (void)::ftruncate(m_logFd, m_size);
+        return r;
+    }
+    const std::size_t oldIndex = m_index.size();
+    const std::size_t oldTime = m_timeIndex.size();
+    for (const auto& b : batches) {
+        accountBatch(b.header, m_size + static_cast<std::int64_t>(b.position));
+    }
+    m_size += static_cast<std::int64_t>(bytes.size());
+    m_dirty = true;
+    if (m_index.size() != oldIndex || m_timeIndex.size() != oldTime) {
+        return appendIndexTail(oldIndex, oldTime);
+    }
+    return {};
+}
+
+// Kafka's OffsetIndex.lookup: the position of the largest entry whose offset <= `offset`, else 0.
+std::int64_t LogSegment::lookupPosition(std::int64_t offset) const {
+    const std::int64_t rel = offset - m_baseOffset;
+    auto it = std::upper_bound(m_index.begin(), m_index.end(), rel,
+                               [](std::int64_t r, const IndexEntry& e) { return r < e.relativeOffset; });
+    return it == m_index.begin() ? 0 : std::prev(it)->position;
+}
+
+std::int64_t LogSegment::timestampSearchStart(std::int64_t timestampMs) const {
+    // The largest time entry with timestamp < ts: every batch up to its offset is older than ts.
+    auto it = std::lower_bound(
+        m_timeIndex.begin(), m_timeIndex.end(), timestampMs,
+        [](const TimeIndexEntry& e, std::int64_t ts) { return e.timestamp < ts; });
+    if (it == m_timeIndex.begin()) {
+        return 0;
+    }
+    return lookupPosition(m_baseOffset + std::prev(it)->relativeOffset);
+}
+
+std::expected<std::optional<LocatedBatch>, Error> LogSegment::locate(std::int64_t offset) const {
+    if (offset >= m_nextOffset || m_size == 0) {
+        return std::optional<LocatedBatch>{};
+    }
+    std::optional<LocatedBatch> found;
+    auto visited = scan(lookupPosition(offset), [&](const RecordBatchHeader& h, std::int64_t at) {
+        if (h.lastOffset() >= offset) {
+            found = LocatedBatch{h, at};
+            return false;
+        }
+        return true;
+    });
+    if (!visited) {
+        return std::unexpected(visited.error());
+    }
+    return found;
+}
+
+std::expected<void, Error> LogSegment::readAt(std::int64_t position,
+                                              std::span<std::uint8_t> out) const {
+    return detail::preadAll(m_logFd, out, position, m_logPath);
+}
+
+std::expected<void, Error>
+LogSegment::scan(std::int64_t position,
+                 const std::function<bool(const RecordBatchHeader&, std::int64_t)>& fn) const {
+    WindowReader reader(m_logFd, m_size, m_logPath);
+    while (m_size - position >= static_cast<std::int64_t>(protocol::kBatchHeaderSize)) {
+        auto bytes = reader.get(position, protocol::kBatchHeaderSize);
+        if (!bytes) {
+            return std::unexpected(bytes.error());
+        }
+        auto header = protocol::parseBatchHeader(std::span(*bytes, protocol::kBatchHeaderSize));
+        if (!header || header->batchLength < kMinBatchLength ||
+            static_cast<std::int64_t>(header->totalSize()) > m_size - position) {
+            break;
+        }
+        if (!fn(*header, position)) {
+            break;
+        }
+        position += static_cast<std::int64_t>(header->totalSize());
+    }
+    return {};
+}
+
+std::expected<void, Error> LogSegment::truncateTo(std::int64_t offset) {
+    auto located = locate(offset);
+    if (!located) {
+        return std::unexpected(located.error());
+    }
+    if (!*located) {
+        return {};
+    }
+    const std::int64_t pos = (*located)->position;
+    if (::ftruncate(m_logFd, pos) != 0) {
+        return std::unexpected(detail::ioError("truncate", m_logPath, errno));
+    }
+    m_size = pos;
+    m_nextOffset = pos == 0 ? m_baseOffset : (*located)->header.baseOffset;
+    std::erase_if(m_index, [&](const IndexEntry& e) { return e.position >= pos; });
+    std::erase_if(m_timeIndex, [&](const TimeIndexEntry& e) {
+        return m_baseOffset + e.relativeOffset >= m_nextOffset;
+    });
+    if (::ftruncate(m_indexFd, static_cast<off_t>(m_index.size() * 8)) != 0) {
+        return std::unexpected(detail::ioError("truncate", m_indexPath, errno));
+    }
+    if (::ftruncate(m_timeIndexFd, static_cast<off_t>(m_timeIndex.size() * 12)) != 0) {
+        return std::unexpected(detail::ioError("truncate", m_timeIndexPath, errno));
+    }
+    m_bytesSinceIndexEntry = m_index.empty() ? m_size : m_size - m_index.back().position;
+    recomputeMaxTimestamp();
+    if (m_size == 0) {
+        m_rollBaseMs = -1;
+    }
+    m_dirty = true;
+    return {};
+}
+
+std::expected<void, Error> LogSegment::flush() {
+    if (!m_dirty) {
+        return {};
+    }
+    if (::fdatasync(m_logFd) != 0) {
+        return std::unexpected(detail::ioError("fsync", m_logPath, errno));
+    }
+    if (::fdatasync(m_indexFd) != 0) {
+        return std::unexpected(detail::ioError("fsync", m_indexPath, errno));
+    }
+    if (::fdatasync(m_timeIndexFd) != 0) {
+        return std::unexpected(detail::ioError("fsync", m_timeIndexPath, errno));
+    }
+    m_dirty = false;
+    return {};
+}
+
+void LogSegment::remove() {
+    closeFiles();
+    std::error_code ec;
+    std::filesystem::remove(m_logPath, ec);
+    std::filesystem::remove(m_indexPath, ec);
+    std::filesystem::remove(m_timeIndexPath, ec);
+    m_size = 0;
+    m_dirty = false;
+}
+
+} // namespace faultline::storage

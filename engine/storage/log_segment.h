@@ -1,0 +1,132 @@
+// One segment of a partition log: `<base>.log` (batches as received), `<base>.index` (8-byte
+// entries: int32 relative offset of a batch's last offset, int32 file position of that batch)
+// and `<base>.timeindex` (12-byte entries: int64 max timestamp so far, int32 relative offset).
+// Kafka's formats, big-endian, plain append, no preallocation. Internal to engine/storage.
+#pragma once
+
+#include "engine/protocol/error_code.h"
+#include "engine/protocol/record_batch.h"
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace faultline::storage {
+
+struct IndexEntry {
+    std::int32_t relativeOffset = 0;
+    std::int32_t position = 0;
+};
+
+struct TimeIndexEntry {
+    std::int64_t timestamp = -1;
+    std::int32_t relativeOffset = 0;
+};
+
+struct LocatedBatch {
+    protocol::RecordBatchHeader header;
+    std::int64_t position = 0;
+};
+
+class LogSegment {
+public:
+    // "00000000000000000042"
+    [[nodiscard]] static std::string fileStem(std::int64_t baseOffset);
+
+    [[nodiscard]] static std::expected<std::unique_ptr<LogSegment>, protocol::Error>
+    create(const std::filesystem::path& dir, std::int64_t baseOffset, std::int32_t indexIntervalBytes);
+    // Opens existing files. With `recover`, every batch is CRC-checked, a torn or corrupt tail is
+    // cut off and the indexes are rebuilt; without it the indexes are loaded (rebuilt when missing
+    // or inconsistent) and only the tail after the last index entry is scanned.
+    [[nodiscard]] static std::expected<std::unique_ptr<LogSegment>, protocol::Error>
+    open(const std::filesystem::path& dir, std::int64_t baseOffset, std::int32_t indexIntervalBytes,
+         bool recover);
+
+    ~LogSegment();
+    LogSegment(const LogSegment&) = delete;
+    LogSegment& operator=(const LogSegment&) = delete;
+
+    [[nodiscard]] std::int64_t baseOffset() const { return m_baseOffset; }
+    [[nodiscard]] std::int64_t nextOffset() const { return m_nextOffset; }
+    [[nodiscard]] std::int64_t size() const { return m_size; }
+    [[nodiscard]] bool empty() const { return m_size == 0; }
+    [[nodiscard]] std::int64_t maxTimestamp() const { return m_maxTimestamp; }
+    // Base offset of the first batch carrying maxTimestamp().
+    [[nodiscard]] std::int64_t offsetOfMaxTimestamp() const { return m_offsetOfMaxTimestamp; }
+    [[nodiscard]] std::int64_t rollBaseMs() const { return m_rollBaseMs; }
+    void setRollBaseMs(std::int64_t ms) { m_rollBaseMs = ms; }
+    // Bytes cut off by recovery when the segment was opened.
+    [[nodiscard]] std::int64_t truncatedBytes() const { return m_truncatedBytes; }
+    [[nodiscard]] const std::vector<IndexEntry>& index() const { return m_index; }
+    [[nodiscard]] const std::vector<TimeIndexEntry>& timeIndex() const { return m_timeIndex; }
+    [[nodiscard]] const std::filesystem::path& logPath() const { return m_logPath; }
+    void setIndexInterval(std::int32_t bytes) { m_indexInterval = bytes; }
+
+    // Writes `bytes` (whole batches whose headers are `batches`, offsets already assigned) at the
+    // end with one pwrite, then the index entries that fall due.
+    [[nodiscard]] std::expected<void, protocol::Error>
+    append(std::span<const std::uint8_t> bytes, std::span<const protocol::BatchSpan> batches);
+    // The batch holding `offset` (the first batch whose last offset >= offset); nullopt past the end.
+    [[nodiscard]] std::expected<std::optional<LocatedBatch>, protocol::Error>
+    locate(std::int64_t offset) const;
+    // File position to start a search for the first batch with max timestamp >= ts.
+    [[nodiscard]] std::int64_t timestampSearchStart(std::int64_t timestampMs) const;
+    [[nodiscard]] std::expected<void, protocol::Error> readAt(std::int64_t position,
+                                                              std::span<std::uint8_t> out) const;
+    // Visits batch headers from `position` to the end of the file; fn returns false to stop.
+    [[nodiscard]] std::expected<void, protocol::Error>
+    scan(std::int64_t position,
+         const std::function<bool(const protocol::RecordBatchHeader&, std::int64_t)>& fn) const;
+    // Drops the batch holding `offset` and everything after it.
+    [[nodiscard]] std::expected<void, protocol::Error> truncateTo(std::int64_t offset);
+    // On roll and close: the time index gets a last entry holding the segment's max timestamp.
+    void appendFinalTimeEntry();
+    [[nodiscard]] std::expected<void, protocol::Error> flush();
+    // Closes and unlinks the three files.
+    void remove();
+
+private:
+    LogSegment(const std::filesystem::path& dir, std::int64_t baseOffset,
+               std::int32_t indexIntervalBytes);
+    [[nodiscard]] std::expected<void, protocol::Error> openFiles(bool create);
+    void closeFiles();
+    void resetState();
+    void accountBatch(const protocol::RecordBatchHeader& header, std::int64_t position);
+    void maybeAppendTimeEntry(std::int64_t timestamp, std::int64_t offset);
+    [[nodiscard]] std::int64_t lookupPosition(std::int64_t offset) const;
+    [[nodiscard]] std::expected<void, protocol::Error> recoverFull(bool verifyCrc);
+    [[nodiscard]] bool loadIndexes();
+    [[nodiscard]] std::expected<bool, protocol::Error> scanTail();
+    void recomputeMaxTimestamp();
+    [[nodiscard]] std::expected<void, protocol::Error> writeIndexFiles();
+    [[nodiscard]] std::expected<void, protocol::Error> appendIndexTail(std::size_t oldIndex,
+                                                                       std::size_t oldTime);
+
+    std::filesystem::path m_logPath;
+    std::filesystem::path m_indexPath;
+    std::filesystem::path m_timeIndexPath;
+    int m_logFd = -1;
+    int m_indexFd = -1;
+    int m_timeIndexFd = -1;
+    std::int64_t m_baseOffset = 0;
+    std::int64_t m_nextOffset = 0;
+    std::int64_t m_size = 0;
+    std::int32_t m_indexInterval = 4096;
+    std::int64_t m_bytesSinceIndexEntry = 0;
+    std::int64_t m_maxTimestamp = -1;
+    std::int64_t m_offsetOfMaxTimestamp = -1;
+    std::int64_t m_lastOffsetOfMaxTimestamp = -1;
+    std::int64_t m_rollBaseMs = -1;
+    std::int64_t m_truncatedBytes = 0;
+    std::vector<IndexEntry> m_index;
+    std::vector<TimeIndexEntry> m_timeIndex;
+    bool m_dirty = false;
+};
+
+} // namespace faultline::storage

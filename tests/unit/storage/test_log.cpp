@@ -1,0 +1,928 @@
+// Partition log behaviour (engine/storage): append, read, segments, indexes, retention,
+// truncation, epoch cache and crash recovery.
+#include "batch_builder.h"
+
+#include "engine/storage/log.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+#include <fstream>
+
+using namespace faultline;
+using protocol::ErrorCode;
+using storage::Log;
+using storage::LogConfig;
+using Bytes = std::vector<std::uint8_t>;
+namespace fs = std::filesystem;
+
+Q_DECLARE_METATYPE(protocol::ErrorCode)
+
+#define OPEN_LOG(var, dir, cfg)                                                                    \
+    auto var##Opened = Log::open((dir), (cfg));                                                    \
+    QVERIFY2(var##Opened.has_value(), var##Opened ? "" : var##Opened.error().message.c_str());    \
+    auto var = std::move(*var##Opened)
+
+#define APPEND(log, bytes, epoch, now)                                                             \
+    do {                                                                                           \
+        auto appended_ = (log)->appendAsLeader((bytes), (epoch), (now));                           \
+        QVERIFY2(appended_.has_value(), appended_ ? "" : appended_.error().message.c_str());       \
+    } while (false)
+
+namespace {
+
+// The batch as the log must store it: offset and epoch patched, nothing else.
+Bytes stored(Bytes batch, std::int64_t baseOffset, std::int32_t epoch) {
+    protocol::setBaseOffset(batch, baseOffset);
+    protocol::setPartitionLeaderEpoch(batch, epoch);
+    return batch;
+}
+
+Bytes readAll(const Log& log, std::int64_t from = -1) {
+    Bytes out;
+    std::int64_t offset = from < 0 ? log.logStartOffset() : from;
+    while (offset < log.logEndOffset()) {
+        auto r = log.read(offset, 1 << 20, log.logEndOffset(), true);
+        if (!r || r->nextOffset == offset) {
+            break;
+        }
+        out.insert(out.end(), r->bytes->begin(), r->bytes->end());
+        offset = r->nextOffset;
+    }
+    return out;
+}
+
+Bytes fileBytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+std::uint32_t be32(const Bytes& b, std::size_t at) {
+    return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) |
+           (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
+}
+
+std::string stem(std::int64_t base) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%020lld", static_cast<long long>(base));
+    return name;
+}
+
+std::vector<std::string> logFiles(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().extension() == ".log") {
+            names.push_back(e.path().filename().string());
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+Bytes batchOf(int records, std::int64_t ts = 1000, std::size_t valueSize = 10, char fill = 'v') {
+    return test::buildBatch(test::BatchSpec{.records = records,
+                                            .baseTimestamp = ts,
+                                            .valueSize = valueSize,
+                                            .fill = fill});
+}
+
+} // namespace
+
+class TestLog : public QObject {
+    Q_OBJECT
+
+private slots:
+    void appendAssignsOffsetsAndStoresBytes();
+    void readFromMiddleOfBatchReturnsWholeBatch();
+    void minOneBatchWithTinyMaxBytes();
+    void maxOffsetBoundsRead();
+    void offsetOutOfRange();
+    void rollBySegmentBytes();
+    void rollBySegmentMs();
+    void indexAndTimeIndexContent();
+    void offsetForTimestamp();
+    void retentionByTime();
+    void retentionByBytes();
+    void deleteRecordsBefore();
+    void truncateTo();
+    void truncateFullyAndStartAt();
+    void epochCache();
+    void followerAppend();
+    void logAppendTime();
+    void forEachBatch();
+    void reopenAfterCleanClose();
+    void recoveryRebuildsDeletedIndexes();
+    void recoveryOfLogCutInLastBatch_data();
+    void recoveryOfLogCutInLastBatch();
+    void recoveryTruncatesGarbageTail();
+    void recoveryTruncatesAtFlippedByte_data();
+    void recoveryTruncatesAtFlippedByte();
+    void badLeaderAppendWritesNothing_data();
+    void badLeaderAppendWritesNothing();
+};
+
+void TestLog::appendAssignsOffsetsAndStoresBytes() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString() + "/orders-0";
+    OPEN_LOG(log, dir, LogConfig{});
+    QCOMPARE(log->logEndOffset(), 0);
+    QCOMPARE(log->logStartOffset(), 0);
+    QCOMPARE(log->latestEpoch(), -1);
+
+    const Bytes a = batchOf(2), b = batchOf(3), c = batchOf(1);
+    Bytes work = a;
+    auto first = log->appendAsLeader(work, 5, 2000);
+    QVERIFY(first.has_value());
+    QCOMPARE(first->firstOffset, 0);
+    QCOMPARE(first->lastOffset, 1);
+    QCOMPARE(first->recordCount, 2);
+    QCOMPARE(first->maxTimestamp, 1001);
+    QCOMPARE(first->logAppendTime, -1);
+    QCOMPARE(first->bytes, a.size());
+    // Two batches in one append.
+    Bytes two = test::concat({b, c});
+    auto second = log->appendAsLeader(two, 5, 2000);
+    QVERIFY(second.has_value());
+    QCOMPARE(second->firstOffset, 2);
+    QCOMPARE(second->lastOffset, 5);
+    QCOMPARE(second->recordCount, 4);
+    QCOMPARE(log->logEndOffset(), 6);
+    QCOMPARE(log->sizeBytes(), static_cast<std::int64_t>(a.size() + b.size() + c.size()));
+
+    const Bytes expected = test::concat({stored(a, 0, 5), stored(b, 2, 5), stored(c, 5, 5)});
+    auto r = log->read(0, 1 << 20, log->logEndOffset(), false);
+    QVERIFY(r.has_value());
+    QCOMPARE(r->nextOffset, 6);
+    QCOMPARE(*r->bytes, expected);
+    QCOMPARE(fileBytes(dir / (stem(0) + ".log")), expected);
+    // The caller's buffer was patched in place, as documented.
+    QCOMPARE(work, stored(a, 0, 5));
+    auto empty = log->read(6, 1 << 20, 6, false);
+    QVERIFY(empty.has_value());
+    QVERIFY(empty->bytes->empty());
+    QCOMPARE(empty->nextOffset, 6);
+}
+
+void TestLog::readFromMiddleOfBatchReturnsWholeBatch() {
+    QTemporaryDir tmp;
+    OPEN_LOG(log, tmp.path().toStdString(), LogConfig{});
+    const Bytes a = batchOf(3), b = batchOf(4);
+    Bytes wa = a, wb = b;
+    APPEND(log, wa, 0, 1);
+    APPEND(log, wb, 0, 1);
+    for (std::int64_t offset = 3; offset <= 6; ++offset) {
+        auto r = log->read(offset, 1 << 20, 7, false);
+        QVERIFY(r.has_value());
+        QCOMPARE(*r->bytes, stored(b, 3, 0));
+        QCOMPARE(r->nextOffset, 7);
+    }
+    auto r = log->read(1, 1 << 20, 7, false);
+    QVERIFY(r.has_value());
+    QCOMPARE(*r->bytes, test::concat({stored(a, 0, 0), stored(b, 3, 0)}));
+}
+
+void TestLog::minOneBatchWithTinyMaxBytes() {
+    QTemporaryDir tmp;
+    OPEN_LOG(log, tmp.path().toStdString(), LogConfig{});
+    const Bytes a = batchOf(2, 1000, 300), b = batchOf(2);
+    Bytes wa = a, wb = b;
+    APPEND(log, wa, 0, 1);
+    APPEND(log, wb, 0, 1);
+    auto one = log->read(0, 10, 100, true);
+    QVERIFY(one.has_value());
+    QCOMPARE(*one->bytes, stored(a, 0, 0));
+    QCOMPARE(one->nextOffset, 2);
+    auto none = log->read(0, 10, 100, false);
+    QVERIFY(none.has_value());
+    QVERIFY(none->bytes->empty());
+    QCOMPARE(none->nextOffset, 0);
+    // Room for the first batch and part of the second: only whole batches come back.
+    auto partial = log->read(0, static_cast<std::int32_t>(a.size() + b.size() - 1), 100, false);
+    QVERIFY(partial.has_value());
+    QCOMPARE(*partial->bytes, stored(a, 0, 0));
+    auto zero = log->read(2, 0, 100, true);
+    QVERIFY(zero.has_value());
+    QCOMPARE(*zero->bytes, stored(b, 2, 0));
+}
+
+void TestLog::maxOffsetBoundsRead() {
+    QTemporaryDir tmp;
+    OPEN_LOG(log, tmp.path().toStdString(), LogConfig{});
+    const Bytes a = batchOf(2), b = batchOf(3), c = batchOf(1);
+    for (Bytes w : {a, b, c}) {
+        APPEND(log, w, 0, 1);
+    }
+    struct Case {
+        std::int64_t maxOffset;
+        Bytes expected;
+        std::int64_t next;
+    };
+    const std::vector<Case> cases = {
+        {0, {}, 0},
+        {1, {}, 0}, // the batch 0-1 is not wholly below the bound
+        {2, stored(a, 0, 0), 2},
+        {4, stored(a, 0, 0), 2},
+        {5, test::concat({stored(a, 0, 0), stored(b, 2, 0)}), 5},
+        {6, test::concat({stored(a, 0, 0), stored(b, 2, 0), stored(c, 5, 0)}), 6},
+    };
+    for (const auto& c2 : cases) {
+        for (bool minOne : {false, true}) {
+            auto r = log->read(0, 1 << 20, c2.maxOffset, minOne);
+            QVERIFY(r.has_value());
+            QCOMPARE(*r->bytes, c2.expected);
+            QCOMPARE(r->nextOffset, c2.next);
+        }
+    }
+}
+
+void TestLog::offsetOutOfRange() {
+    QTemporaryDir tmp;
+    OPEN_LOG(log, tmp.path().toStdString(), LogConfig{});
+    for (int i = 0; i < 3; ++i) {
+        Bytes w = batchOf(2);
+        APPEND(log, w, 0, 1);
+    }
+    for (std::int64_t bad : {std::int64_t{-1}, std::int64_t{7}, std::int64_t{1000}}) {
+        auto r = log->read(bad, 1000, 100, true);
+        QVERIFY(!r.has_value());
+        QCOMPARE(r.error().code, ErrorCode::OffsetOutOfRange);
+    }
+    QVERIFY(log->deleteRecordsBefore(3).has_value());
+    auto below = log->read(2, 1000, 100, true);
+    QVERIFY(!below.has_value());
+    QCOMPARE(below.error().code, ErrorCode::OffsetOutOfRange);
+    QVERIFY(log->read(3, 1000, 100, true).has_value());
+    QVERIFY(log->read(6, 1000, 100, true).has_value());
+}
+
+void TestLog::rollBySegmentBytes() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const Bytes batch = batchOf(3);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(batch.size() * 3 + batch.size() / 2);
+    OPEN_LOG(log, dir, cfg);
+    Bytes all;
+    for (int i = 0; i < 10; ++i) {
+        Bytes w = batch;
+        APPEND(log, w, 0, 1);
+        all.insert(all.end(), w.begin(), w.end());
+    }
+    // Three batches (nine offsets) per segment.
+    const std::vector<std::string> expected = {stem(0) + ".log", stem(9) + ".log",
+                                               stem(18) + ".log", stem(27) + ".log"};
+    QCOMPARE(logFiles(dir), expected);
+    QCOMPARE(log->segmentCount(), 4u);
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{0, 9, 18, 27}));
+    for (const auto& name : expected) {
+        QVERIFY(fs::file_size(dir / name) <= static_cast<std::uint64_t>(cfg.segmentBytes));
+        fs::path base = dir / name;
+        QVERIFY(fs::exists(base.replace_extension(".index")));
+        QVERIFY(fs::exists(base.replace_extension(".timeindex")));
+    }
+    QCOMPARE(readAll(*log), all);
+    // A read never spans segments.
+    auto r = log->read(7, 1 << 20, 30, false);
+    QVERIFY(r.has_value());
+    QCOMPARE(r->nextOffset, 9);
+}
+
+void TestLog::rollBySegmentMs() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    LogConfig cfg;
+    cfg.segmentMs = 1000;
+    OPEN_LOG(log, dir, cfg);
+    Bytes w = batchOf(1);
+    APPEND(log, w, 0, 10000);
+    w = batchOf(1);
+    APPEND(log, w, 0, 11000); // exactly segment.ms: no roll
+    QCOMPARE(log->segmentCount(), 1u);
+    w = batchOf(1);
+    APPEND(log, w, 0, 11001);
+    QCOMPARE(log->segmentCount(), 2u);
+    QCOMPARE(logFiles(dir), (std::vector<std::string>{stem(0) + ".log", stem(2) + ".log"}));
+    log->maybeRoll(11500);
+    QCOMPARE(log->segmentCount(), 2u);
+    log->maybeRoll(12002);
+    QCOMPARE(log->segmentCount(), 3u);
+    QCOMPARE(log->segmentBaseOffsets().back(), 3);
+    log->maybeRoll(50000); // empty active segment: never rolled
+    QCOMPARE(log->segmentCount(), 3u);
+    w = batchOf(2);
+    APPEND(log, w, 0, 50000);
+    QCOMPARE(log->logEndOffset(), 5);
+    QCOMPARE(log->segmentCount(), 3u);
+}
+
+void TestLog::indexAndTimeIndexContent() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    LogConfig cfg;
+    cfg.indexIntervalBytes = 150;
+    OPEN_LOG(log, dir, cfg);
+    // Timestamps go up and down; the time index only records new maxima.
+    const std::vector<std::int64_t> stamps = {100, 300, 200, 400, 400, 350, 900, 800, 1000, 50};
+    struct Expected {
+        std::int32_t rel, pos;
+    };
+    std::vector<Expected> index;
+    std::vector<std::pair<std::int64_t, std::int32_t>> timeIndex;
+    std::int64_t bytesSince = 0, pos = 0, maxTs = -1, maxOffset = -1, next = 0;
+    for (std::int64_t ts : stamps) {
+        Bytes w = batchOf(2, ts, 40);
+        APPEND(log, w, 0, 1);
+        const std::int64_t last = next + 1;
+        if (ts + 1 > maxTs) {
+            maxTs = ts + 1;
+            maxOffset = last;
+        }
+        if (bytesSince > cfg.indexIntervalBytes) {
+            index.push_back({static_cast<std::int32_t>(last), static_cast<std::int32_t>(pos)});
+            if (timeIndex.empty() || maxTs > timeIndex.back().first) {
+                timeIndex.emplace_back(maxTs, static_cast<std::int32_t>(maxOffset));
+            }
+            bytesSince = 0;
+        }
+        bytesSince += static_cast<std::int64_t>(w.size());
+        pos += static_cast<std::int64_t>(w.size());
+        next += 2;
+    }
+    QVERIFY(index.size() >= 4);
+    log->flush();
+    auto checkFiles = [&](std::size_t extraTimeEntries) {
+        const Bytes idx = fileBytes(dir / (stem(0) + ".index"));
+        QCOMPARE(idx.size(), index.size() * 8);
+        for (std::size_t i = 0; i < index.size(); ++i) {
+            QCOMPARE(static_cast<std::int32_t>(be32(idx, i * 8)), index[i].rel);
+            QCOMPARE(static_cast<std::int32_t>(be32(idx, i * 8 + 4)), index[i].pos);
+        }
+        const Bytes tidx = fileBytes(dir / (stem(0) + ".timeindex"));
+        QCOMPARE(tidx.size(), (timeIndex.size() + extraTimeEntries) * 12);
+        for (std::size_t i = 0; i < timeIndex.size(); ++i) {
+            const std::int64_t ts = (std::int64_t{be32(tidx, i * 12)} << 32) | be32(tidx, i * 12 + 4);
+            QCOMPARE(ts, timeIndex[i].first);
+            QCOMPARE(static_cast<std::int32_t>(be32(tidx, i * 12 + 8)), timeIndex[i].second);
+        }
+    };
+    checkFiles(0);
+    // Closing (like rolling) adds the segment's max timestamp as the last time index entry.
+    log->close();
+    if (timeIndex.back().first < maxTs) {
+        timeIndex.emplace_back(maxTs, static_cast<std::int32_t>(maxOffset));
+    }
+    checkFiles(0);
+    QCOMPARE(timeIndex.back().first, 1001);
+}
+
+void TestLog::offsetForTimestamp() {
+    QTemporaryDir tmp;
+    LogConfig cfg;
+    cfg.indexIntervalBytes = 64;
+    const Bytes probe = batchOf(2);
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 4);
+    OPEN_LOG(log, tmp.path().toStdString(), cfg);
+    // Batch i holds offsets 2i, 2i+1 and timestamps ts, ts+1.
+    const std::vector<std::int64_t> stamps = {100, 200, 300, 250, 400, 400, 600, 500, 700, 800};
+    for (std::int64_t ts : stamps) {
+        Bytes w = batchOf(2, ts);
+        APPEND(log, w, 0, 1);
+    }
+    QVERIFY(log->segmentCount() >= 3);
+    struct Case {
+        std::int64_t ts;
+        std::optional<std::pair<std::int64_t, std::int64_t>> expected;
+    };
+    const std::vector<Case> cases = {
+        {0, std::pair{0, 101}},     {101, std::pair{0, 101}},  {102, std::pair{2, 201}},
+        {260, std::pair{4, 301}},   {302, std::pair{8, 401}},  {401, std::pair{8, 401}},
+        {402, std::pair{12, 601}},  {550, std::pair{12, 601}}, {602, std::pair{16, 701}},
+        {801, std::pair{18, 801}},  {802, std::nullopt},
+    };
+    for (const auto& c : cases) {
+        QCOMPARE(log->offsetForTimestamp(c.ts), c.expected);
+    }
+    QCOMPARE(log->maxTimestampAndOffset(), (std::optional<std::pair<std::int64_t, std::int64_t>>(
+                                               std::pair{801, 18})));
+    // Below the log start offset nothing is answered.
+    QVERIFY(log->deleteRecordsBefore(5).has_value());
+    QCOMPARE(log->offsetForTimestamp(0), (std::optional<std::pair<std::int64_t, std::int64_t>>(
+                                             std::pair{5, 301})));
+}
+
+void TestLog::retentionByTime() {
+    QTemporaryDir tmp;
+    const Bytes probe = batchOf(2);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 2);
+    cfg.retentionMs = 10000;
+    OPEN_LOG(log, tmp.path().toStdString(), cfg);
+    // Segments of two batches: [1000, 2000], [3000, 50000], [60000, 61000], [70000]
+    for (std::int64_t ts : {1000, 2000, 3000, 50000, 60000, 61000, 70000}) {
+        Bytes w = batchOf(2, ts);
+        APPEND(log, w, 0, ts);
+    }
+    QCOMPARE(log->segmentCount(), 4u);
+    QCOMPARE(log->applyRetention(20000), static_cast<std::int64_t>(probe.size() * 2));
+    QCOMPARE(log->segmentCount(), 3u);
+    QCOMPARE(log->logStartOffset(), 4);
+    QCOMPARE(log->read(0, 100, 100, true).error().code, ErrorCode::OffsetOutOfRange);
+    QCOMPARE(log->applyRetention(60001), 0); // segment 2's max is 50001, within 10 s
+    QCOMPARE(log->applyRetention(60002), static_cast<std::int64_t>(probe.size() * 2));
+    QCOMPARE(log->logStartOffset(), 8);
+    // The active segment is never deleted, however old.
+    QCOMPARE(log->applyRetention(10'000'000), static_cast<std::int64_t>(probe.size() * 2));
+    QCOMPARE(log->segmentCount(), 1u);
+    QCOMPARE(log->logStartOffset(), 12);
+    QCOMPARE(log->logEndOffset(), 14);
+    QCOMPARE(log->applyRetention(20'000'000), 0);
+    cfg.retentionMs = -1;
+    log->setConfig(cfg);
+    QCOMPARE(log->applyRetention(INT64_MAX / 2), 0);
+}
+
+void TestLog::retentionByBytes() {
+    QTemporaryDir tmp;
+    const Bytes probe = batchOf(1);
+    const auto n = static_cast<std::int64_t>(probe.size());
+    LogConfig cfg;
+    cfg.segmentBytes = n * 2;
+    cfg.retentionMs = -1;
+    cfg.retentionBytes = n * 3;
+    OPEN_LOG(log, tmp.path().toStdString(), cfg);
+    for (int i = 0; i < 9; ++i) {
+        Bytes w = batchOf(1);
+        APPEND(log, w, 0, 1);
+    }
+    QCOMPARE(log->segmentCount(), 5u);
+    QCOMPARE(log->sizeBytes(), 9 * n);
+    // Deletes whole segments while what remains is still >= retention.bytes.
+    QCOMPARE(log->applyRetention(1), 6 * n);
+    QCOMPARE(log->sizeBytes(), 3 * n);
+    QCOMPARE(log->logStartOffset(), 6);
+    QCOMPARE(log->applyRetention(1), 0);
+    cfg.retentionBytes = 0;
+    log->setConfig(cfg);
+    QCOMPARE(log->applyRetention(1), 2 * n);
+    QCOMPARE(log->segmentCount(), 1u);
+    QCOMPARE(log->logStartOffset(), 8);
+}
+
+void TestLog::deleteRecordsBefore() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const Bytes probe = batchOf(2);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 2);
+    {
+        OPEN_LOG(log, dir, cfg);
+        Bytes all;
+        for (int i = 0; i < 6; ++i) {
+            Bytes w = batchOf(2);
+            APPEND(log, w, 0, 1);
+            all.insert(all.end(), w.begin(), w.end());
+        }
+        QCOMPARE(log->segmentCount(), 3u);
+        QVERIFY(log->deleteRecordsBefore(3).has_value());
+        QCOMPARE(log->logStartOffset(), 3);
+        QCOMPARE(log->segmentCount(), 3u); // segment 0 still holds offset 3
+        auto r = log->read(3, 1 << 20, 100, false);
+        QVERIFY(r.has_value());
+        QCOMPARE(protocol::parseBatchHeader(*r->bytes)->baseOffset, 2); // the whole batch
+        QVERIFY(log->deleteRecordsBefore(2).has_value()); // backwards: no-op
+        QCOMPARE(log->logStartOffset(), 3);
+        QVERIFY(log->deleteRecordsBefore(8).has_value());
+        QCOMPARE(log->segmentCount(), 1u);
+        QCOMPARE(log->logStartOffset(), 8);
+        QCOMPARE(logFiles(dir), (std::vector<std::string>{stem(8) + ".log"}));
+        QCOMPARE(log->read(8, 1 << 20, 100, false)->bytes->size(), 2 * probe.size());
+        auto beyond = log->deleteRecordsBefore(13);
+        QVERIFY(!beyond.has_value());
+        QCOMPARE(beyond.error().code, ErrorCode::OffsetOutOfRange);
+        QVERIFY(log->deleteRecordsBefore(12).has_value()); // up to LEO: active segment stays
+        QCOMPARE(log->segmentCount(), 1u);
+        QCOMPARE(log->logStartOffset(), 12);
+        QCOMPARE(log->logEndOffset(), 12);
+    }
+    OPEN_LOG(reopened, dir, cfg);
+    QCOMPARE(reopened->logStartOffset(), 12);
+    QCOMPARE(reopened->logEndOffset(), 12);
+    Bytes w = batchOf(1);
+    APPEND(reopened, w, 0, 1);
+    QCOMPARE(reopened->logEndOffset(), 13);
+}
+
+void TestLog::truncateTo() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const Bytes probe = batchOf(2);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 2);
+    cfg.indexIntervalBytes = 10;
+    std::vector<Bytes> kept;
+    {
+        OPEN_LOG(log, dir, cfg);
+        for (int i = 0; i < 6; ++i) {
+            Bytes w = batchOf(2, 1000 + i);
+            APPEND(log, w, 0, 1);
+            kept.push_back(w);
+        }
+        log->truncateTo(20); // beyond LEO: nothing
+        QCOMPARE(log->logEndOffset(), 12);
+        log->truncateTo(7); // inside batch 6-7: the whole batch goes
+        QCOMPARE(log->logEndOffset(), 6);
+        QCOMPARE(log->segmentCount(), 2u);
+        kept.resize(3);
+        QCOMPARE(readAll(*log), test::concat(kept));
+        QCOMPARE(log->maxTimestampAndOffset()->first, 1003);
+        log->truncateTo(4); // a segment boundary: the segment starting there empties
+        QCOMPARE(log->logEndOffset(), 4);
+        kept.resize(2);
+        QCOMPARE(readAll(*log), test::concat(kept));
+        Bytes w = batchOf(3, 5000);
+        auto info = log->appendAsLeader(w, 0, 1);
+        QVERIFY(info.has_value());
+        QCOMPARE(info->firstOffset, 4);
+        kept.push_back(w);
+        QCOMPARE(readAll(*log), test::concat(kept));
+    }
+    OPEN_LOG(reopened, dir, cfg);
+    QCOMPARE(reopened->logEndOffset(), 7);
+    QCOMPARE(readAll(*reopened), test::concat(kept));
+}
+
+void TestLog::truncateFullyAndStartAt() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        Bytes w = batchOf(5);
+        APPEND(log, w, 2, 1);
+        log->truncateFullyAndStartAt(100);
+        QCOMPARE(log->logStartOffset(), 100);
+        QCOMPARE(log->logEndOffset(), 100);
+        QCOMPARE(log->latestEpoch(), -1);
+        QCOMPARE(logFiles(dir), (std::vector<std::string>{stem(100) + ".log"}));
+        w = batchOf(1);
+        auto info = log->appendAsLeader(w, 3, 1);
+        QVERIFY(info.has_value());
+        QCOMPARE(info->firstOffset, 100);
+    }
+    OPEN_LOG(reopened, dir, LogConfig{});
+    QCOMPARE(reopened->logStartOffset(), 100);
+    QCOMPARE(reopened->logEndOffset(), 101);
+}
+
+void TestLog::epochCache() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        Bytes w = batchOf(3);
+        APPEND(log, w, 1, 1);
+        w = batchOf(3);
+        APPEND(log, w, 3, 1);
+        w = batchOf(2);
+        APPEND(log, w, 3, 1);
+        QCOMPARE(log->latestEpoch(), 3);
+        QCOMPARE(log->epochEntries(),
+                 (std::vector<storage::EpochEntry>{{1, 0}, {3, 3}}));
+        using P = std::pair<std::int32_t, std::int64_t>;
+        QCOMPARE(log->endOffsetForEpoch(0), (P{0, 0}));
+        QCOMPARE(log->endOffsetForEpoch(1), (P{1, 3}));
+        QCOMPARE(log->endOffsetForEpoch(2), (P{1, 3}));
+        QCOMPARE(log->endOffsetForEpoch(3), (P{3, 8}));
+        QCOMPARE(log->endOffsetForEpoch(4), (P{-1, -1}));
+        QCOMPARE(log->endOffsetForEpoch(-1), (P{-1, -1}));
+        QCOMPARE(fileBytes(dir / "leader-epoch-checkpoint"),
+                 (Bytes{'0', '\n', '2', '\n', '1', ' ', '0', '\n', '3', ' ', '3', '\n'}));
+        // Becoming leader in epoch 5 at LEO.
+        log->assignEpoch(5, log->logEndOffset());
+        QCOMPARE(log->endOffsetForEpoch(3), (P{3, 8}));
+        QCOMPARE(log->endOffsetForEpoch(5), (P{5, 8}));
+        // A stale assignment (same epoch, later offset) is ignored.
+        log->assignEpoch(5, 9);
+        QCOMPARE(log->epochEntries().back(), (storage::EpochEntry{5, 8}));
+        log->truncateTo(4);
+        QCOMPARE(log->logEndOffset(), 3);
+        QCOMPARE(log->epochEntries(), (std::vector<storage::EpochEntry>{{1, 0}}));
+        QCOMPARE(log->endOffsetForEpoch(1), (P{1, 3}));
+    }
+    OPEN_LOG(reopened, dir, LogConfig{});
+    QCOMPARE(reopened->epochEntries(), (std::vector<storage::EpochEntry>{{1, 0}}));
+    QVERIFY(reopened->deleteRecordsBefore(2).has_value());
+    QCOMPARE(reopened->epochEntries(), (std::vector<storage::EpochEntry>{{1, 2}}));
+}
+
+void TestLog::followerAppend() {
+    QTemporaryDir tmp;
+    OPEN_LOG(log, tmp.path().toStdString(), LogConfig{});
+    const Bytes a = test::buildBatch(test::BatchSpec{.records = 2, .baseOffset = 0, .leaderEpoch = 4});
+    const Bytes b = test::buildBatch(test::BatchSpec{.records = 3, .baseOffset = 2, .leaderEpoch = 6});
+    auto info = log->appendAsFollower(test::concat({a, b}));
+    QVERIFY2(info.has_value(), info ? "" : info.error().message.c_str());
+    QCOMPARE(info->firstOffset, 0);
+    QCOMPARE(info->lastOffset, 4);
+    QCOMPARE(log->logEndOffset(), 5);
+    QCOMPARE(readAll(*log), test::concat({a, b}));
+    QCOMPARE(log->epochEntries(), (std::vector<storage::EpochEntry>{{4, 0}, {6, 2}}));
+    const Bytes gap = test::buildBatch(test::BatchSpec{.records = 1, .baseOffset = 6});
+    auto bad = log->appendAsFollower(gap);
+    QVERIFY(!bad.has_value());
+    QCOMPARE(bad.error().code, ErrorCode::OffsetOutOfRange);
+    Bytes corrupt = test::buildBatch(test::BatchSpec{.records = 1, .baseOffset = 5});
+    corrupt.back() ^= 0xFF;
+    auto badCrc = log->appendAsFollower(corrupt);
+    QVERIFY(!badCrc.has_value());
+    QCOMPARE(badCrc.error().code, ErrorCode::CorruptMessage);
+    QCOMPARE(log->logEndOffset(), 5);
+}
+
+void TestLog::logAppendTime() {
+    QTemporaryDir tmp;
+    LogConfig cfg;
+    cfg.logAppendTime = true;
+    OPEN_LOG(log, tmp.path().toStdString(), cfg);
+    Bytes w = batchOf(3, 5);
+    auto info = log->appendAsLeader(w, 0, 1700000000000);
+    QVERIFY(info.has_value());
+    QCOMPARE(info->logAppendTime, 1700000000000);
+    QCOMPARE(info->maxTimestamp, 1700000000000);
+    auto r = log->read(0, 1 << 20, 10, true);
+    QVERIFY(r.has_value());
+    auto h = protocol::validateBatch(*r->bytes);
+    QVERIFY2(h.has_value(), h ? "" : h.error().message.c_str());
+    QVERIFY(h->logAppendTime());
+    QCOMPARE(h->maxTimestamp, 1700000000000);
+    QCOMPARE(log->offsetForTimestamp(1700000000000)->first, 0);
+}
+
+void TestLog::forEachBatch() {
+    QTemporaryDir tmp;
+    const Bytes probe = batchOf(2);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 2);
+    OPEN_LOG(log, tmp.path().toStdString(), cfg);
+    for (int i = 0; i < 5; ++i) {
+        Bytes w = test::buildBatch(test::BatchSpec{.records = 2, .producerId = 7, .baseSequence = 2 * i});
+        APPEND(log, w, 0, 1);
+    }
+    std::vector<std::int64_t> bases;
+    log->forEachBatch(3, [&](const protocol::RecordBatchHeader& h) {
+        bases.push_back(h.baseOffset);
+        QCOMPARE(h.producerId, 7);
+        QCOMPARE(h.baseSequence, static_cast<std::int32_t>(h.baseOffset));
+    });
+    QCOMPARE(bases, (std::vector<std::int64_t>{2, 4, 6, 8}));
+    bases.clear();
+    log->forEachBatch(0, [&](const protocol::RecordBatchHeader& h) { bases.push_back(h.baseOffset); });
+    QCOMPARE(bases.size(), 5u);
+}
+
+void TestLog::reopenAfterCleanClose() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const Bytes probe = batchOf(2);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 3);
+    cfg.indexIntervalBytes = 50;
+    Bytes all;
+    std::map<std::string, Bytes> indexFiles;
+    {
+        OPEN_LOG(log, dir, cfg);
+        for (int i = 0; i < 10; ++i) {
+            Bytes w = batchOf(2, 1000 * i);
+            APPEND(log, w, 1, 1);
+            all.insert(all.end(), w.begin(), w.end());
+        }
+        log->close();
+        for (const auto& e : fs::directory_iterator(dir)) {
+            indexFiles[e.path().filename().string()] = fileBytes(e.path());
+        }
+    }
+    OPEN_LOG(log, dir, cfg);
+    QCOMPARE(log->logEndOffset(), 20);
+    QCOMPARE(log->segmentCount(), 4u);
+    QCOMPARE(readAll(*log), all);
+    QCOMPARE(log->latestEpoch(), 1);
+    QCOMPARE(log->maxTimestampAndOffset()->first, 9001);
+    QCOMPARE(log->offsetForTimestamp(4500)->first, 10);
+    log->close();
+    for (const auto& [name, bytes] : indexFiles) {
+        QCOMPARE(fileBytes(dir / name), bytes);
+    }
+}
+
+void TestLog::recoveryRebuildsDeletedIndexes() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const Bytes probe = batchOf(2);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 4);
+    cfg.indexIntervalBytes = 40;
+    Bytes all;
+    std::map<std::string, Bytes> originals;
+    {
+        OPEN_LOG(log, dir, cfg);
+        for (int i = 0; i < 10; ++i) {
+            Bytes w = batchOf(2, 100 * i);
+            APPEND(log, w, 0, 1);
+            all.insert(all.end(), w.begin(), w.end());
+        }
+    }
+    for (const auto& e : fs::directory_iterator(dir)) {
+        const auto ext = e.path().extension();
+        if (ext == ".index" || ext == ".timeindex") {
+            originals[e.path().filename().string()] = fileBytes(e.path());
+        }
+    }
+    QCOMPARE(originals.size(), 6u);
+    for (const auto& [name, bytes] : originals) {
+        QVERIFY(!bytes.empty());
+        fs::remove(dir / name);
+    }
+    {
+        OPEN_LOG(log, dir, cfg);
+        QCOMPARE(log->logEndOffset(), 20);
+        QCOMPARE(readAll(*log), all);
+        QCOMPARE(log->offsetForTimestamp(650)->first, 14);
+    }
+    for (const auto& [name, bytes] : originals) {
+        QCOMPARE(fileBytes(dir / name), bytes);
+    }
+    // An inconsistent index (garbage) is rebuilt too.
+    {
+        std::ofstream(dir / (stem(0) + ".index"), std::ios::binary | std::ios::trunc) << "garbage!";
+    }
+    {
+        OPEN_LOG(log, dir, cfg);
+        QCOMPARE(readAll(*log), all);
+    }
+    QCOMPARE(fileBytes(dir / (stem(0) + ".index")), originals[stem(0) + ".index"]);
+}
+
+void TestLog::recoveryOfLogCutInLastBatch_data() {
+    QTest::addColumn<int>("cut");
+    const int lastSize = static_cast<int>(batchOf(3, 5000, 20).size());
+    for (int cut = 1; cut <= lastSize; ++cut) {
+        QTest::addRow("cut %d of %d", cut, lastSize) << cut;
+    }
+}
+
+void TestLog::recoveryOfLogCutInLastBatch() {
+    QFETCH(int, cut);
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const Bytes a = batchOf(2, 1000, 20), b = batchOf(4, 2000, 20), c = batchOf(3, 5000, 20);
+    Bytes kept;
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        for (Bytes w : {a, b, c}) {
+            APPEND(log, w, 2, 1);
+            if (kept.size() < a.size() + b.size()) {
+                kept.insert(kept.end(), w.begin(), w.end());
+            }
+        }
+    }
+    const fs::path logFile = dir / (stem(0) + ".log");
+    fs::resize_file(logFile, fs::file_size(logFile) - static_cast<std::uintmax_t>(cut));
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        QCOMPARE(log->logEndOffset(), 6);
+        QCOMPARE(log->sizeBytes(), static_cast<std::int64_t>(kept.size()));
+        QCOMPARE(readAll(*log), kept);
+        QCOMPARE(log->maxTimestampAndOffset()->first, 2003);
+        Bytes w = batchOf(1, 9000);
+        auto info = log->appendAsLeader(w, 2, 1);
+        QVERIFY(info.has_value());
+        QCOMPARE(info->firstOffset, 6);
+        kept.insert(kept.end(), w.begin(), w.end());
+    }
+    OPEN_LOG(log, dir, LogConfig{});
+    QCOMPARE(log->logEndOffset(), 7);
+    QCOMPARE(readAll(*log), kept);
+}
+
+void TestLog::recoveryTruncatesGarbageTail() {
+    for (const bool zeros : {false, true}) {
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        Bytes kept;
+        {
+            OPEN_LOG(log, dir, LogConfig{});
+            for (int i = 0; i < 3; ++i) {
+                Bytes w = batchOf(2);
+                APPEND(log, w, 0, 1);
+                kept.insert(kept.end(), w.begin(), w.end());
+            }
+        }
+        {
+            std::ofstream out(dir / (stem(0) + ".log"), std::ios::binary | std::ios::app);
+            for (int i = 0; i < 300; ++i) {
+                out.put(zeros ? '\0' : static_cast<char>((i * 37) ^ 0x5A));
+            }
+        }
+        OPEN_LOG(log, dir, LogConfig{});
+        QCOMPARE(log->logEndOffset(), 6);
+        QCOMPARE(fs::file_size(dir / (stem(0) + ".log")), kept.size());
+        QCOMPARE(readAll(*log), kept);
+        Bytes w = batchOf(1);
+        APPEND(log, w, 0, 1);
+        QCOMPARE(log->logEndOffset(), 7);
+    }
+}
+
+void TestLog::recoveryTruncatesAtFlippedByte_data() {
+    QTest::addColumn<int>("batch");    // which of the three batches is damaged
+    QTest::addColumn<int>("position"); // byte within that batch (>= 21: CRC-covered)
+    const int size = static_cast<int>(batchOf(2).size());
+    for (int pos : {17, 21, 22, 30, 45, 57, 61, size / 2, size - 1}) {
+        QTest::addRow("last batch byte %d", pos) << 2 << pos;
+    }
+    QTest::newRow("middle batch byte 40") << 1 << 40;
+}
+
+void TestLog::recoveryTruncatesAtFlippedByte() {
+    QFETCH(int, batch);
+    QFETCH(int, position);
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    std::vector<Bytes> written;
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        for (int i = 0; i < 3; ++i) {
+            Bytes w = batchOf(2, 1000 + i);
+            APPEND(log, w, 0, 1);
+            written.push_back(w);
+        }
+    }
+    const fs::path logFile = dir / (stem(0) + ".log");
+    Bytes content = fileBytes(logFile);
+    std::size_t at = static_cast<std::size_t>(position);
+    for (int i = 0; i < batch; ++i) {
+        at += written[static_cast<std::size_t>(i)].size();
+    }
+    content[at] ^= 0x40;
+    {
+        std::ofstream(logFile, std::ios::binary | std::ios::trunc)
+            .write(reinterpret_cast<const char*>(content.data()),
+                   static_cast<std::streamsize>(content.size()));
+    }
+    OPEN_LOG(log, dir, LogConfig{});
+    written.resize(static_cast<std::size_t>(batch));
+    QCOMPARE(log->logEndOffset(), 2 * batch);
+    QCOMPARE(readAll(*log), test::concat(written));
+}
+
+void TestLog::badLeaderAppendWritesNothing_data() {
+    QTest::addColumn<std::vector<Bytes>>("batches");
+    QTest::addColumn<ErrorCode>("code");
+    const Bytes good = batchOf(2);
+    Bytes badCrc = good;
+    badCrc[50] ^= 1;
+    Bytes badMagic = good;
+    badMagic[16] = 1;
+    Bytes zeroRecords = test::buildBatch(test::BatchSpec{.records = 0});
+    zeroRecords.resize(61);
+    test::patchBe<std::int32_t>(zeroRecords, 8, 49);
+    test::patchBe<std::int32_t>(zeroRecords, 23, 0);
+    test::recomputeCrc(zeroRecords);
+    QTest::newRow("bad crc") << std::vector<Bytes>{badCrc} << ErrorCode::CorruptMessage;
+    QTest::newRow("bad magic") << std::vector<Bytes>{badMagic} << ErrorCode::CorruptMessage;
+    QTest::newRow("too large") << std::vector<Bytes>{batchOf(2, 1000, 600)}
+                               << ErrorCode::MessageTooLarge;
+    QTest::newRow("truncated") << std::vector<Bytes>{Bytes(good.begin(), good.end() - 5)}
+                               << ErrorCode::CorruptMessage;
+    QTest::newRow("good then bad crc") << std::vector<Bytes>{good, badCrc}
+                                       << ErrorCode::CorruptMessage;
+    QTest::newRow("good then too large") << std::vector<Bytes>{good, batchOf(1, 1000, 900)}
+                                         << ErrorCode::MessageTooLarge;
+    QTest::newRow("no records") << std::vector<Bytes>{zeroRecords} << ErrorCode::InvalidRecord;
+    QTest::newRow("empty") << std::vector<Bytes>{} << ErrorCode::InvalidRecord;
+}
+
+void TestLog::badLeaderAppendWritesNothing() {
+    QFETCH(std::vector<Bytes>, batches);
+    QFETCH(ErrorCode, code);
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    LogConfig cfg;
+    cfg.maxMessageBytes = 500;
+    OPEN_LOG(log, dir, cfg);
+    Bytes first = batchOf(1);
+    APPEND(log, first, 0, 1);
+    const auto sizeBefore = log->sizeBytes();
+    Bytes input = test::concat(batches);
+    auto result = log->appendAsLeader(input, 0, 1);
+    QVERIFY(!result.has_value());
+    QCOMPARE(result.error().code, code);
+    QCOMPARE(log->logEndOffset(), 1);
+    QCOMPARE(log->sizeBytes(), sizeBefore);
+    QCOMPARE(fs::file_size(dir / (stem(0) + ".log")), static_cast<std::uintmax_t>(sizeBefore));
+    Bytes next = batchOf(1);
+    auto ok = log->appendAsLeader(next, 0, 1);
+    QVERIFY(ok.has_value());
+    QCOMPARE(ok->firstOffset, 1);
+}
+
+QTEST_GUILESS_MAIN(TestLog)
+#include "test_log.moc"
