@@ -288,7 +288,9 @@ struct GroupCoordinator::Impl final : GroupTimers {
                 manager.getOrCreate(groupId);
             }
         }
-        spdlog::info("loaded {}-{}: {} records", kConsumerOffsetsTopic, partition.index(), records);
+        if (records > 0) {
+            spdlog::info("loaded {}-{}: {} records", kConsumerOffsetsTopic, partition.index(), records);
+        }
     }
 
     void applyRecord(const protocol::Record& rec,

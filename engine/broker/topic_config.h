@@ -34,11 +34,11 @@ enum class ConfigType : std::int8_t {
 enum class ConfigSource : std::int8_t {
     Unknown = 0,
     DynamicTopicConfig = 1,
-    DynamicBrokerLoggerConfig = 2,
-    DynamicBrokerConfig = 3,
-    DynamicDefaultBrokerConfig = 4,
-    StaticBrokerConfig = 5,
-    DefaultConfig = 6
+    DynamicBrokerConfig = 2,
+    DynamicDefaultBrokerConfig = 3,
+    StaticBrokerConfig = 4,
+    DefaultConfig = 5,
+    DynamicBrokerLoggerConfig = 6
 };
 
 struct ConfigDef {

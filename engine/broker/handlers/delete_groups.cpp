@@ -1,10 +1,6 @@
 #include "engine/broker/cluster.h"
 #include "engine/broker/group_coordinator.h"
 #include "engine/broker/handlers/handlers.h"
-
-// Until messages/DeleteGroups*.json is generated the API cannot be
-// decoded: the handler then closes the connection (remove this guard once it exists).
-#if __has_include("engine/protocol/messages/delete_groups.h")
 #include "engine/protocol/messages/delete_groups.h"
 
 namespace faultline::broker::handlers {
@@ -32,12 +28,3 @@ void deleteGroups(RequestContext& ctx, Responder respond) {
 
 } // namespace faultline::broker::handlers
 
-#else
-
-namespace faultline::broker::handlers {
-
-void deleteGroups(RequestContext&, Responder respond) { respond.closeConnection(); }
-
-} // namespace faultline::broker::handlers
-
-#endif

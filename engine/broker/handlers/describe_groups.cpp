@@ -1,13 +1,9 @@
 #include "engine/broker/cluster.h"
 #include "engine/broker/group_coordinator.h"
 #include "engine/broker/handlers/handlers.h"
+#include "engine/protocol/messages/describe_groups.h"
 
 #include <climits>
-
-// Until messages/DescribeGroups*.json is generated the API cannot be
-// decoded: the handler then closes the connection (remove this guard once it exists).
-#if __has_include("engine/protocol/messages/describe_groups.h")
-#include "engine/protocol/messages/describe_groups.h"
 
 namespace faultline::broker::handlers {
 
@@ -60,12 +56,3 @@ void describeGroups(RequestContext& ctx, Responder respond) {
 
 } // namespace faultline::broker::handlers
 
-#else
-
-namespace faultline::broker::handlers {
-
-void describeGroups(RequestContext&, Responder respond) { respond.closeConnection(); }
-
-} // namespace faultline::broker::handlers
-
-#endif

@@ -1,10 +1,6 @@
 #include "engine/broker/cluster.h"
 #include "engine/broker/group_coordinator.h"
 #include "engine/broker/handlers/handlers.h"
-
-// Until messages/Heartbeat*.json is generated the API cannot be
-// decoded: the handler then closes the connection (remove this guard once it exists).
-#if __has_include("engine/protocol/messages/heartbeat.h")
 #include "engine/protocol/messages/heartbeat.h"
 
 namespace faultline::broker::handlers {
@@ -30,12 +26,3 @@ void heartbeat(RequestContext& ctx, Responder respond) {
 
 } // namespace faultline::broker::handlers
 
-#else
-
-namespace faultline::broker::handlers {
-
-void heartbeat(RequestContext&, Responder respond) { respond.closeConnection(); }
-
-} // namespace faultline::broker::handlers
-
-#endif

@@ -1,10 +1,6 @@
 #include "engine/broker/cluster.h"
 #include "engine/broker/group_coordinator.h"
 #include "engine/broker/handlers/handlers.h"
-
-// Until messages/LeaveGroup*.json is generated the API cannot be
-// decoded: the handler then closes the connection (remove this guard once it exists).
-#if __has_include("engine/protocol/messages/leave_group.h")
 #include "engine/protocol/messages/leave_group.h"
 
 namespace faultline::broker::handlers {
@@ -56,12 +52,3 @@ void leaveGroup(RequestContext& ctx, Responder respond) {
 
 } // namespace faultline::broker::handlers
 
-#else
-
-namespace faultline::broker::handlers {
-
-void leaveGroup(RequestContext&, Responder respond) { respond.closeConnection(); }
-
-} // namespace faultline::broker::handlers
-
-#endif

@@ -1,14 +1,10 @@
 #include "engine/broker/cluster.h"
 #include "engine/broker/group_coordinator.h"
 #include "engine/broker/handlers/handlers.h"
+#include "engine/protocol/messages/list_groups.h"
 
 #include <algorithm>
 #include <cctype>
-
-// Until messages/ListGroups*.json is generated the API cannot be
-// decoded: the handler then closes the connection (remove this guard once it exists).
-#if __has_include("engine/protocol/messages/list_groups.h")
-#include "engine/protocol/messages/list_groups.h"
 
 namespace faultline::broker::handlers {
 
@@ -55,12 +51,3 @@ void listGroups(RequestContext& ctx, Responder respond) {
 
 } // namespace faultline::broker::handlers
 
-#else
-
-namespace faultline::broker::handlers {
-
-void listGroups(RequestContext&, Responder respond) { respond.closeConnection(); }
-
-} // namespace faultline::broker::handlers
-
-#endif

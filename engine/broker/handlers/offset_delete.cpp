@@ -1,13 +1,9 @@
 #include "engine/broker/cluster.h"
 #include "engine/broker/group_coordinator.h"
 #include "engine/broker/handlers/handlers.h"
+#include "engine/protocol/messages/offset_delete.h"
 
 #include <set>
-
-// Until messages/OffsetDelete*.json is generated the API cannot be
-// decoded: the handler then closes the connection (remove this guard once it exists).
-#if __has_include("engine/protocol/messages/offset_delete.h")
-#include "engine/protocol/messages/offset_delete.h"
 
 namespace faultline::broker::handlers {
 
@@ -115,12 +111,3 @@ void offsetDelete(RequestContext& ctx, Responder respond) {
 
 } // namespace faultline::broker::handlers
 
-#else
-
-namespace faultline::broker::handlers {
-
-void offsetDelete(RequestContext&, Responder respond) { respond.closeConnection(); }
-
-} // namespace faultline::broker::handlers
-
-#endif

@@ -1,10 +1,6 @@
 #include "engine/broker/cluster.h"
 #include "engine/broker/group_coordinator.h"
 #include "engine/broker/handlers/handlers.h"
-
-// Until messages/SyncGroup*.json is generated the API cannot be
-// decoded: the handler then closes the connection (remove this guard once it exists).
-#if __has_include("engine/protocol/messages/sync_group.h")
 #include "engine/protocol/messages/sync_group.h"
 
 namespace faultline::broker::handlers {
@@ -59,12 +55,3 @@ void syncGroup(RequestContext& ctx, Responder respond) {
 
 } // namespace faultline::broker::handlers
 
-#else
-
-namespace faultline::broker::handlers {
-
-void syncGroup(RequestContext&, Responder respond) { respond.closeConnection(); }
-
-} // namespace faultline::broker::handlers
-
-#endif
