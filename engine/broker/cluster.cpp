@@ -98,6 +98,7 @@ struct Cluster::Impl {
     std::unique_ptr<GroupCoordinator> groups;
     std::shared_ptr<asio::steady_timer> isrTimer;
     std::shared_ptr<std::function<void()>> isrTick;
+    std::int64_t lastRetentionCheckMs = 0;
     bool closed = false;
 };
 
@@ -115,6 +116,7 @@ struct ClusterAccess {
                                                                       std::span<const std::uint8_t> bytes);
     static void updateHighWatermark(Cluster& c, Partition& leader, PartitionMeta& meta);
     static void checkIsr(Cluster& c);
+    static void maintainLogs(Cluster& c);
     static storage::LogConfig logConfigFor(const Cluster& c, const TopicMeta& topic);
     static std::vector<BrokerSlot> slots(const Cluster& c);
     static PartitionMeta* mutableMeta(Cluster& c, std::string_view topic, std::int32_t partition);
@@ -424,6 +426,7 @@ std::expected<void, protocol::Error> Cluster::open() {
             return;
         }
         ClusterAccess::checkIsr(*this);
+        ClusterAccess::maintainLogs(*this);
         m_impl->isrTimer->expires_after(std::chrono::milliseconds(500));
         m_impl->isrTimer->async_wait([weakTick](std::error_code ec) {
             if (auto t = weakTick.lock(); t && !ec) {
@@ -673,6 +676,42 @@ void ClusterAccess::checkIsr(Cluster& c) {
                 saveMetadata(c);
             }
             updateHighWatermark(c, *leader, meta);
+        }
+    }
+}
+
+// segment.ms rolls and flush.ms fsyncs without waiting for the next append; retention
+// (retention.ms / retention.bytes) every log.retention.check.interval.ms, as Kafka's log cleaner
+// thread does for the delete policy.
+void ClusterAccess::maintainLogs(Cluster& c) {
+    const std::int64_t now = c.nowMs();
+    const bool retention =
+        now - c.m_impl->lastRetentionCheckMs >= c.brokerConfigInt("log.retention.check.interval.ms");
+    if (retention) {
+        c.m_impl->lastRetentionCheckMs = now;
+    }
+    for (auto& [b, replicas] : c.m_impl->replicas) {
+        if (!c.isRunning(b)) {
+            continue;
+        }
+        for (auto& [key, p] : replicas) {
+            storage::Log& log = p->log();
+            log.maybeRoll(now);
+            log.maybeFlush(now);
+            const TopicMeta* topic = c.topic(key.first);
+            // Only the delete policy removes old segments; compacted topics (__consumer_offsets)
+            // keep theirs until a cleaner compacts them.
+            const bool deletePolicy =
+                topic != nullptr &&
+                effectiveTopicConfig(*findTopicConfig("cleanup.policy"), topic->configs,
+                                     c.m_brokerConfigs)
+                        .value.find("delete") != std::string::npos;
+            if (retention && deletePolicy) {
+                if (const std::int64_t freed = log.applyRetention(now); freed > 0) {
+                    spdlog::info("{}-{} on broker {}: retention deleted {} bytes, log start now {}",
+                                 key.first, key.second, b, freed, log.logStartOffset());
+                }
+            }
         }
     }
 }

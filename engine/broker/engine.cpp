@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <future>
 
@@ -11,10 +13,26 @@ namespace faultline::broker {
 
 namespace fs = std::filesystem;
 
+namespace {
+// Every replica keeps its segment, index and time index open (3 descriptors per replica and
+// segment): a sandbox with a few hundred partitions at RF 3 passes the common soft limit of 1024.
+// Raise the soft limit to the hard one, as Kafka's packaging does.
+void raiseFileLimit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            spdlog::warn("cannot raise the open file limit to {}", limit.rlim_max);
+        }
+    }
+}
+} // namespace
+
 std::expected<std::unique_ptr<Engine>, std::string> Engine::start(EngineOptions options) {
     if (options.brokers < 1) {
         return std::unexpected("at least one broker is needed");
     }
+    raiseFileLimit();
     std::unique_ptr<Engine> engine(new Engine());
     if (options.dataDir.empty()) {
         std::string pattern = (fs::temp_directory_path() / "faultline-XXXXXX").string();

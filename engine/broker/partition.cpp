@@ -60,6 +60,13 @@ Partition::appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs)
                                          fmt::format("broker {} is not the leader of {}-{}",
                                                      m_brokerId, m_topic, m_index)));
     }
+    // More than one batch is INVALID_RECORD (as Kafka answers), checked before the CRC and
+    // Length checks, which would call it CORRUPT_MESSAGE.
+    if (auto first = protocol::parseBatchHeader(batch);
+        first && first->batchLength > 0 && batch.size() > first->totalSize()) {
+        return std::unexpected(makeError(ErrorCode::InvalidRecord,
+                                         "a produce request carries exactly one batch per partition"));
+    }
     auto header = protocol::validateBatch(batch);
     if (!header) {
         return std::unexpected(header.error());

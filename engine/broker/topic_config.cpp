@@ -206,6 +206,9 @@ const std::vector<ConfigDef>& brokerDefs() {
                         "Largest size of a partition's log before old segments go."));
         d.push_back(atLeast(
             def("log.segment.bytes", T::Int, "1073741824", "", "The segment file size."), 14));
+        d.push_back(atLeast(def("log.retention.check.interval.ms", T::Long, "300000", "",
+                                "How often logs are checked for segments to delete by retention."),
+                            1));
         d.push_back(
             atLeast(def("log.roll.ms", T::Long, "604800000", "",
                         "Roll a new segment after this much time (overrides log.roll.hours)."),

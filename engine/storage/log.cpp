@@ -611,6 +611,14 @@ void Log::flush() {
     m_unflushedMessages = 0;
 }
 
+void Log::maybeFlush(std::int64_t nowMs) {
+    if (m_unflushedMessages > 0 && m_config.flushMs != INT64_MAX &&
+        nowMs - m_lastFlushMs >= m_config.flushMs) {
+        m_lastFlushMs = nowMs;
+        flush();
+    }
+}
+
 void Log::setConfig(const LogConfig& config) {
     m_config = config;
     activeSegment().setIndexInterval(config.indexIntervalBytes);

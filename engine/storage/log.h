@@ -100,6 +100,8 @@ public:
     // Rolls a non-empty active segment older than segment.ms (also checked on append).
     void maybeRoll(std::int64_t nowMs);
     void flush(); // fsync data + indexes
+    // flush.ms without appends: fsyncs when unflushed data is older than flush.ms.
+    void maybeFlush(std::int64_t nowMs);
     void setConfig(const LogConfig& config);
     [[nodiscard]] const LogConfig& config() const { return m_config; }
 

@@ -256,6 +256,8 @@ private slots:
     void confluentProduceConsume();
     void confluentGroupRebalance();
     void kafkaPythonClient();
+    void confluentAdmin();
+    void kafkaPythonAdmin();
     void rdkafkaAcksAll();
     void restartKeepsData();
     void controlEndpoint();
@@ -418,6 +420,49 @@ void TstConformance::kafkaPythonClient()
     QCOMPARE(s.value(QLatin1String("committed_total")).toInt(), 500);
     QCOMPARE(s.value(QLatin1String("reread")).toInt(-1), 0);
     QVERIFY(!s.value(QLatin1String("retention_ms")).toString().isEmpty());
+    QCOMPARE(s.value(QLatin1String("deleted")).toInt(), 1);
+}
+
+void TstConformance::confluentAdmin()
+{
+    const QString missing = missingPythonModules({QStringLiteral("confluent_kafka")});
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+    const ClientRun run = runPython(QStringLiteral("ck_admin.py"),
+                                    {QStringLiteral("--bootstrap"), m_engine->bootstrap()});
+    QVERIFY2(run.ok(), qPrintable(run.describe()));
+    const QJsonObject& s = run.summary;
+    QVERIFY2(s.value(QLatin1String("ok")).toBool(), qPrintable(run.describe()));
+    QCOMPARE(s.value(QLatin1String("validate_only_created")).toBool(true), false);
+    QCOMPARE(s.value(QLatin1String("rf_error")).toString(),
+             QStringLiteral("INVALID_REPLICATION_FACTOR"));
+    QVERIFY(!s.value(QLatin1String("invalid_name_error")).toString().isEmpty());
+    QVERIFY(s.value(QLatin1String("assignment_honoured")).toBool());
+    QCOMPARE(s.value(QLatin1String("partitions_after")).toInt(), 6);
+    QCOMPARE(s.value(QLatin1String("retention_ms")).toString(), QStringLiteral("3600000"));
+    QCOMPARE(s.value(QLatin1String("retention_source")).toString(),
+             QStringLiteral("DYNAMIC_TOPIC_CONFIG"));
+    QVERIFY(s.value(QLatin1String("topic_configs")).toInt() > 10);
+    QVERIFY(s.value(QLatin1String("broker_configs")).toInt() > 10);
+    QVERIFY(s.value(QLatin1String("broker_has_num_partitions")).toBool());
+    QCOMPARE(s.value(QLatin1String("deleted")).toInt(), 1);
+}
+
+void TstConformance::kafkaPythonAdmin()
+{
+    const QString missing = missingPythonModules({QStringLiteral("kafka")});
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+    const ClientRun run = runPython(QStringLiteral("kp_admin.py"),
+                                    {QStringLiteral("--bootstrap"), m_engine->bootstrap()});
+    QVERIFY2(run.ok(), qPrintable(run.describe()));
+    const QJsonObject& s = run.summary;
+    QVERIFY2(s.value(QLatin1String("ok")).toBool(), qPrintable(run.describe()));
+    QCOMPARE(s.value(QLatin1String("partitions")).toInt(), 5);
+    QCOMPARE(s.value(QLatin1String("retention_ms")).toString(), QStringLiteral("7200000"));
+    QCOMPARE(s.value(QLatin1String("produced")).toInt(), 60);
+    QCOMPARE(s.value(QLatin1String("consumed")).toInt(), 60);
+    QVERIFY(s.value(QLatin1String("listed")).toBool());
+    QCOMPARE(s.value(QLatin1String("group_state")).toString(), QStringLiteral("Empty"));
+    QCOMPARE(s.value(QLatin1String("committed_total")).toInt(), 60);
     QCOMPARE(s.value(QLatin1String("deleted")).toInt(), 1);
 }
 

@@ -10,82 +10,24 @@
 #include "engine/protocol/messages/metadata.h"
 #include "engine/protocol/messages/produce.h"
 #include "engine/protocol/records.h"
+#include "tests/unit/broker/kafka_test_client.h"
 
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 
 using namespace faultline;
-using protocol::Reader;
-using protocol::Writer;
 
-namespace {
-
-class Client {
-public:
-    bool connect(const QString& host, quint16 port) {
-        m_socket.connectToHost(host, port);
-        return m_socket.waitForConnected(5000);
-    }
-    // Sends one request and returns the response body (after the header).
-    template <typename Request>
-    std::vector<std::uint8_t> call(std::int16_t key, std::int16_t version, const Request& request) {
-        std::vector<std::uint8_t> frame;
-        Writer w(frame);
-        w.writeInt32(0);
-        protocol::RequestHeader header{key, version, ++m_correlation, std::string("test")};
-        protocol::writeRequestHeader(w, header, protocol::requestHeaderVersion(key, version));
-        request.write(w, version);
-        w.patchInt32(0, static_cast<std::int32_t>(frame.size() - 4));
-        m_socket.write(reinterpret_cast<const char*>(frame.data()), static_cast<qint64>(frame.size()));
-        m_socket.flush();
-        QByteArray size = readExactly(4);
-        if (size.size() != 4) {
-            return {};
-        }
-        const auto n = qFromBigEndian<qint32>(size.constData());
-        QByteArray body = readExactly(n);
-        std::vector<std::uint8_t> bytes(body.begin(), body.end());
-        Reader r(bytes);
-        auto correlation = protocol::readResponseHeader(r, protocol::responseHeaderVersion(key, version));
-        if (!correlation || *correlation != m_correlation) {
-            return {};
-        }
-        return std::vector<std::uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(r.position()), bytes.end());
-    }
-    template <typename Response> Response decode(const std::vector<std::uint8_t>& body, std::int16_t version) {
-        Response response;
-        Reader r(body);
-        response.read(r, version);
-        if (!r.ok()) {
-            qWarning("response did not decode");
-        }
-        return response;
-    }
-
-private:
-    QByteArray readExactly(qint64 n) {
-        QByteArray out;
-        while (out.size() < n) {
-            if (m_socket.bytesAvailable() == 0 && !m_socket.waitForReadyRead(10000)) {
-                break;
-            }
-            out += m_socket.read(n - out.size());
-        }
-        return out;
-    }
-    QTcpSocket m_socket;
-    std::int32_t m_correlation = 0;
-};
-
-} // namespace
+using Client = testing::KafkaTestClient;
 
 class TestBrokerEngine : public QObject {
     Q_OBJECT
 
 private:
-    std::unique_ptr<broker::Engine> start(const QString& dir) {
+    std::unique_ptr<broker::Engine> start(const QString& dir,
+                                          std::map<std::string, std::string> configs = {}) {
         broker::EngineOptions options;
+        options.brokerConfigs = std::move(configs);
         options.brokers = 3;
         options.basePort = 0;
         options.dataDir = dir.toStdString();
@@ -176,9 +118,11 @@ private slots:
 
             Client client;
             QVERIFY(client.connect("127.0.0.1", view.brokers.at(static_cast<std::size_t>(leader - 1)).port));
+            // Timestamps of now: records from 1970 would be due for retention.ms (7 days).
+            const std::int64_t base = QDateTime::currentMSecsSinceEpoch();
             std::vector<protocol::Record> records(10);
             for (int i = 0; i < 10; ++i) {
-                records[static_cast<std::size_t>(i)].timestamp = 1000 + i;
+                records[static_cast<std::size_t>(i)].timestamp = base + i;
                 std::string v = "value-" + std::to_string(i);
                 records[static_cast<std::size_t>(i)].value = std::vector<std::uint8_t>(v.begin(), v.end());
             }
@@ -216,7 +160,7 @@ private slots:
             lp.timestamp = -1;
             auto latest = client.decode<protocol::ListOffsetsResponse>(client.call(2, 5, lo), 5);
             QCOMPARE(latest.topics.at(0).partitions.at(0).offset, 20);
-            lp.timestamp = 1005;
+            lp.timestamp = base + 5;
             auto byTime = client.decode<protocol::ListOffsetsResponse>(client.call(2, 5, lo), 5);
             QCOMPARE(byTime.topics.at(0).partitions.at(0).offset, 0); // whole batch holding it
             engine->stop();
@@ -252,6 +196,69 @@ private slots:
         for (int b = 1; b <= 3; ++b) {
             QVERIFY(QFileInfo::exists(QString("%1/broker-%2/orders-0/00000000000000000000.log").arg(dir.path()).arg(b)));
         }
+    }
+
+    // retention.ms with a short segment.ms: whole old segments go, the log start offset moves,
+    // the active segment stays; a compacted topic keeps its segments.
+    void retentionMovesLogStart() {
+        QTemporaryDir dir;
+        auto engine = start(dir.path(), {{"log.retention.check.interval.ms", "100"}});
+        QVERIFY(engine);
+        const auto view = engine->view();
+        Client client;
+        QVERIFY(client.connect("127.0.0.1", view.brokers.at(static_cast<std::size_t>(view.controllerId - 1)).port));
+        protocol::CreateTopicsRequest create;
+        for (const char* name : {"short-lived", "compacted"}) {
+            auto& topic = create.topics.emplace_back();
+            topic.name = name;
+            topic.assignments.emplace_back().partitionIndex = 0;
+            topic.assignments.back().brokerIds = {view.controllerId};
+            topic.numPartitions = -1;
+            topic.replicationFactor = -1;
+            auto& c1 = topic.configs.emplace_back();
+            c1.name = "segment.ms";
+            c1.value = "50";
+            auto& c2 = topic.configs.emplace_back();
+            c2.name = "retention.ms";
+            c2.value = "200";
+            auto& c3 = topic.configs.emplace_back();
+            c3.name = "cleanup.policy";
+            c3.value = std::string(name) == "compacted" ? "compact" : "delete";
+        }
+        auto created = client.decode<protocol::CreateTopicsResponse>(client.call(19, 5, create), 5);
+        QCOMPARE(created.topics.at(0).errorCode, 0);
+        QCOMPARE(created.topics.at(1).errorCode, 0);
+        auto produceOne = [&](const char* topicName) {
+            std::vector<protocol::Record> records(1);
+            records[0].timestamp = QDateTime::currentMSecsSinceEpoch();
+            records[0].value = std::vector<std::uint8_t>{'x'};
+            auto batch = protocol::buildBatch(records, {});
+            protocol::ProduceRequest produce;
+            produce.acks = 1;
+            produce.timeoutMs = 5000;
+            auto& td = produce.topicData.emplace_back();
+            td.name = topicName;
+            auto& pd = td.partitionData.emplace_back();
+            pd.records = protocol::Records::copyOf(*batch);
+            auto r = client.decode<protocol::ProduceResponse>(client.call(0, 7, produce), 7);
+            return r.responses.at(0).partitionResponses.at(0).errorCode;
+        };
+        auto earliest = [&](const char* topicName) {
+            protocol::ListOffsetsRequest lo;
+            lo.replicaId = -1;
+            auto& lt = lo.topics.emplace_back();
+            lt.name = topicName;
+            lt.partitions.emplace_back().timestamp = -2;
+            auto r = client.decode<protocol::ListOffsetsResponse>(client.call(2, 5, lo), 5);
+            return r.topics.at(0).partitions.at(0).offset;
+        };
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(produceOne("short-lived"), 0);
+            QCOMPARE(produceOne("compacted"), 0);
+            QTest::qWait(120); // each batch lands in a segment of its own (segment.ms=50)
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(earliest("short-lived") >= 2, 5000);
+        QCOMPARE(earliest("compacted"), 0);
     }
 };
 

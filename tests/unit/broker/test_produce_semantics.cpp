@@ -1,0 +1,750 @@
+// Produce and fetch semantics of the in-process engine, spoken to with the project's own codec:
+// idempotent producer sequences and epochs, max.message.bytes, LogAppendTime, min.insync.replicas,
+// acks=0, pipelining behind a long-polling fetch, fetch errors, compressed and rejected batches,
+// topic auto-creation, DeleteRecords and OffsetForLeaderEpoch. Every check names the exact
+// Kafka error code.
+#include "engine/broker/engine.h"
+#include "engine/protocol/crc32c.h"
+#include "engine/protocol/messages/api_versions.h"
+#include "engine/protocol/messages/create_topics.h"
+#include "engine/protocol/messages/delete_records.h"
+#include "engine/protocol/messages/fetch.h"
+#include "engine/protocol/messages/init_producer_id.h"
+#include "engine/protocol/messages/list_offsets.h"
+#include "engine/protocol/messages/metadata.h"
+#include "engine/protocol/messages/offset_for_leader_epoch.h"
+#include "engine/protocol/messages/produce.h"
+#include "engine/protocol/record_batch.h"
+#include "engine/protocol/records.h"
+#include "tests/unit/broker/kafka_test_client.h"
+
+#include <QDateTime>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <map>
+#include <memory>
+
+using namespace faultline;
+using Client = testing::KafkaTestClient;
+
+Q_DECLARE_METATYPE(protocol::Compression)
+
+namespace {
+
+// Kafka's error codes, as the tests expect them on the wire.
+constexpr std::int16_t kNone = 0;
+constexpr std::int16_t kOffsetOutOfRange = 1;
+constexpr std::int16_t kCorruptMessage = 2;
+constexpr std::int16_t kUnknownTopicOrPartition = 3;
+constexpr std::int16_t kLeaderNotAvailable = 5;
+constexpr std::int16_t kNotLeaderOrFollower = 6;
+constexpr std::int16_t kMessageTooLarge = 10;
+constexpr std::int16_t kNotEnoughReplicas = 19;
+constexpr std::int16_t kOutOfOrderSequenceNumber = 45;
+constexpr std::int16_t kInvalidProducerEpoch = 47;
+constexpr std::int16_t kFencedLeaderEpoch = 74;
+constexpr std::int16_t kUnknownLeaderEpoch = 75;
+constexpr std::int16_t kInvalidRecord = 87;
+
+std::vector<std::uint8_t> bytesOf(const std::string& s) { return {s.begin(), s.end()}; }
+
+std::vector<protocol::Record> makeRecords(int count, std::int64_t timestamp, std::size_t valueSize = 8,
+                                          const std::string& prefix = "v") {
+    std::vector<protocol::Record> records(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        auto& r = records[static_cast<std::size_t>(i)];
+        r.offset = i;
+        r.timestamp = timestamp + i;
+        r.key = bytesOf("key-" + std::to_string(i));
+        std::string value = prefix + std::to_string(i);
+        value.resize(std::max(value.size(), valueSize), 'x');
+        r.value = bytesOf(value);
+        if (i % 2 == 0) {
+            r.headers.push_back(protocol::RecordHeader{"h", bytesOf("hv" + std::to_string(i))});
+        }
+    }
+    return records;
+}
+
+std::vector<std::uint8_t> batchOf(const std::vector<protocol::Record>& records,
+                                  const protocol::BatchBuildOptions& options = {}) {
+    auto batch = protocol::buildBatch(records, options);
+    if (!batch) {
+        qWarning("buildBatch failed: %s", batch.error().message.c_str());
+        return {};
+    }
+    return std::move(*batch);
+}
+
+// Recomputes the CRC-32C over [21, end) after a deliberate header change.
+void fixCrc(std::vector<std::uint8_t>& batch) {
+    const std::uint32_t crc = protocol::crc32c(
+        std::span<const std::uint8_t>(batch).subspan(protocol::kBatchCrcStart));
+    qToBigEndian<quint32>(crc, batch.data() + 17);
+}
+
+protocol::ProduceRequest produceRequest(const std::string& topic, std::int32_t partition,
+                                        const std::vector<std::uint8_t>& batch, std::int16_t acks) {
+    protocol::ProduceRequest produce;
+    produce.acks = acks;
+    produce.timeoutMs = 5000;
+    auto& td = produce.topicData.emplace_back();
+    td.name = topic;
+    auto& pd = td.partitionData.emplace_back();
+    pd.index = partition;
+    pd.records = protocol::Records::copyOf(batch);
+    return produce;
+}
+
+protocol::FetchRequest fetchRequest(const std::string& topic, std::int32_t partition,
+                                    std::int64_t offset, std::int32_t maxWaitMs = 0,
+                                    std::int32_t minBytes = 0) {
+    protocol::FetchRequest fetch;
+    fetch.replicaId = -1;
+    fetch.maxWaitMs = maxWaitMs;
+    fetch.minBytes = minBytes;
+    fetch.maxBytes = 1 << 20;
+    auto& ft = fetch.topics.emplace_back();
+    ft.topic = topic;
+    auto& fp = ft.partitions.emplace_back();
+    fp.partition = partition;
+    fp.fetchOffset = offset;
+    fp.partitionMaxBytes = 1 << 20;
+    return fetch;
+}
+
+QString uniqueName(const char* prefix) {
+    static int counter = 0;
+    return QStringLiteral("%1-%2").arg(QLatin1String(prefix)).arg(++counter);
+}
+
+} // namespace
+
+class TestProduceSemantics : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<broker::Engine> m_engine;
+    std::map<std::int32_t, std::unique_ptr<Client>> m_clients;
+
+    static std::unique_ptr<broker::Engine> startEngine(const QString& dir,
+                                                       std::map<std::string, std::string> configs = {}) {
+        broker::EngineOptions options;
+        options.brokerConfigs = std::move(configs);
+        options.brokers = 3;
+        options.basePort = 0;
+        options.dataDir = dir.toStdString();
+        auto engine = broker::Engine::start(options);
+        if (!engine) {
+            qWarning("%s", engine.error().c_str());
+            return nullptr;
+        }
+        return std::move(*engine);
+    }
+
+    // One connection per broker of the shared engine, opened on first use.
+    Client& to(std::int32_t brokerId) {
+        auto& slot = m_clients[brokerId];
+        if (!slot) {
+            slot = std::make_unique<Client>();
+            const auto view = m_engine->view();
+            const bool connected = slot->connect(
+                "127.0.0.1", view.brokers.at(static_cast<std::size_t>(brokerId - 1)).port);
+            if (!connected) {
+                qWarning("could not connect to broker %d", brokerId);
+            }
+        }
+        return *slot;
+    }
+    Client& controller() { return to(m_engine->view().controllerId); }
+
+    std::int16_t createTopic(const std::string& name, std::int32_t partitions, std::int16_t rf,
+                             const std::map<std::string, std::string>& configs = {}) {
+        protocol::CreateTopicsRequest create;
+        auto& topic = create.topics.emplace_back();
+        topic.name = name;
+        topic.numPartitions = partitions;
+        topic.replicationFactor = rf;
+        for (const auto& [k, v] : configs) {
+            auto& c = topic.configs.emplace_back();
+            c.name = k;
+            c.value = v;
+        }
+        create.timeoutMs = 5000;
+        auto created = controller().request<protocol::CreateTopicsResponse>(5, create);
+        if (created.topics.size() != 1) {
+            return -1;
+        }
+        if (created.topics[0].errorCode != 0) {
+            qWarning("create %s: %s", name.c_str(), created.topics[0].errorMessage.value_or("").c_str());
+        }
+        return created.topics[0].errorCode;
+    }
+
+    protocol::MetadataResponse::MetadataResponsePartition partitionInfo(const std::string& topic,
+                                                                        std::int32_t partition) {
+        protocol::MetadataRequest request;
+        request.topics = std::vector<protocol::MetadataRequest::MetadataRequestTopic>(1);
+        (*request.topics)[0].name = topic;
+        request.allowAutoTopicCreation = false;
+        auto meta = controller().request<protocol::MetadataResponse>(9, request);
+        if (meta.topics.size() == 1) {
+            for (const auto& p : meta.topics[0].partitions) {
+                if (p.partitionIndex == partition) {
+                    return p;
+                }
+            }
+        }
+        return {};
+    }
+    std::int32_t leaderOf(const std::string& topic, std::int32_t partition = 0) {
+        return partitionInfo(topic, partition).leaderId;
+    }
+    Client& leader(const std::string& topic, std::int32_t partition = 0) {
+        return to(leaderOf(topic, partition));
+    }
+
+    protocol::ProduceResponse::PartitionProduceResponse
+    produce(const std::string& topic, std::int32_t partition, const std::vector<std::uint8_t>& batch,
+            std::int16_t acks = -1, std::int16_t version = 9) {
+        auto response = leader(topic, partition).request<protocol::ProduceResponse>(
+            version, produceRequest(topic, partition, batch, acks));
+        if (response.responses.size() != 1 || response.responses[0].partitionResponses.size() != 1) {
+            protocol::ProduceResponse::PartitionProduceResponse bad;
+            bad.errorCode = -100; // no answer
+            return bad;
+        }
+        return response.responses[0].partitionResponses[0];
+    }
+
+    protocol::FetchResponse::FetchablePartitionResponse
+    fetch(Client& client, const std::string& topic, std::int32_t partition, std::int64_t offset) {
+        auto response = client.request<protocol::FetchResponse>(11, fetchRequest(topic, partition, offset));
+        if (response.responses.size() != 1 || response.responses[0].partitionResponses.size() != 1) {
+            protocol::FetchResponse::FetchablePartitionResponse bad;
+            bad.errorCode = -100;
+            return bad;
+        }
+        return response.responses[0].partitionResponses[0];
+    }
+
+    // ListOffsets -1 (latest = high watermark) or -2 (earliest = log start).
+    std::int64_t listOffset(const std::string& topic, std::int32_t partition, std::int64_t which) {
+        protocol::ListOffsetsRequest lo;
+        lo.replicaId = -1;
+        auto& lt = lo.topics.emplace_back();
+        lt.name = topic;
+        auto& lp = lt.partitions.emplace_back();
+        lp.partitionIndex = partition;
+        lp.timestamp = which;
+        auto r = leader(topic, partition).request<protocol::ListOffsetsResponse>(5, lo);
+        if (r.topics.size() != 1 || r.topics[0].partitions.size() != 1 ||
+            r.topics[0].partitions[0].errorCode != 0) {
+            return -100;
+        }
+        return r.topics[0].partitions[0].offset;
+    }
+
+    std::size_t recordCount(const std::string& topic, std::int32_t partition) {
+        auto part = fetch(leader(topic, partition), topic, partition, 0);
+        auto records = protocol::decodeRecords(part.recordSet.bytes);
+        return records ? records->size() : 0;
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        m_engine = startEngine(m_dir.path());
+        QVERIFY(m_engine);
+    }
+
+    void cleanupTestCase() {
+        m_clients.clear();
+        if (m_engine) {
+            m_engine->stop();
+        }
+    }
+
+    // An idempotent producer: seq 0 and 1 go in; then the row's batch is checked against the
+    // partition's producer state (duplicates answered with their offsets, gaps and old epochs
+    // refused, a new epoch starting at 0).
+    void idempotentProducer_data() {
+        QTest::addColumn<bool>("bumpEpoch");      // InitProducerId again before the row's batch
+        QTest::addColumn<bool>("writeNewEpoch");  // after the bump, a seq 0 batch of the new epoch
+        QTest::addColumn<int>("epochDelta");      // the row's batch epoch relative to the first
+        QTest::addColumn<int>("sequence");
+        QTest::addColumn<int>("expectedError");
+        QTest::addColumn<qint64>("expectedBaseOffset");
+        QTest::addColumn<qint64>("expectedEnd");
+
+        QTest::newRow("next in order") << false << false << 0 << 2 << int(kNone) << qint64(2) << qint64(3);
+        QTest::newRow("duplicate of the last") << false << false << 0 << 1 << int(kNone) << qint64(1) << qint64(2);
+        QTest::newRow("duplicate of the first") << false << false << 0 << 0 << int(kNone) << qint64(0) << qint64(2);
+        QTest::newRow("gap") << false << false << 0 << 5 << int(kOutOfOrderSequenceNumber) << qint64(-1) << qint64(2);
+        QTest::newRow("new epoch at 0") << true << false << 1 << 0 << int(kNone) << qint64(2) << qint64(3);
+        QTest::newRow("new epoch not at 0") << true << false << 1 << 2 << int(kOutOfOrderSequenceNumber) << qint64(-1) << qint64(2);
+        QTest::newRow("older epoch") << true << true << 0 << 2 << int(kInvalidProducerEpoch) << qint64(-1) << qint64(3);
+    }
+
+    void idempotentProducer() {
+        QFETCH(bool, bumpEpoch);
+        QFETCH(bool, writeNewEpoch);
+        QFETCH(int, epochDelta);
+        QFETCH(int, sequence);
+        QFETCH(int, expectedError);
+        QFETCH(qint64, expectedBaseOffset);
+        QFETCH(qint64, expectedEnd);
+
+        const std::string topic = uniqueName("idempotent").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3), kNone);
+
+        protocol::InitProducerIdRequest init;
+        init.transactionalId = std::nullopt;
+        init.transactionTimeoutMs = 60000;
+        auto first = to(1).request<protocol::InitProducerIdResponse>(4, init);
+        QCOMPARE(first.errorCode, kNone);
+        QVERIFY(first.producerId >= 0);
+        QVERIFY(first.producerEpoch >= 0);
+        const std::int64_t pid = first.producerId;
+        const std::int16_t epoch = first.producerEpoch;
+
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        auto batchAt = [&](std::int16_t e, std::int32_t seq) {
+            protocol::BatchBuildOptions options;
+            options.producerId = pid;
+            options.producerEpoch = e;
+            options.baseSequence = seq;
+            return batchOf(makeRecords(1, now, 8, "seq" + std::to_string(seq) + "-"), options);
+        };
+        for (std::int32_t seq : {0, 1}) {
+            auto r = produce(topic, 0, batchAt(epoch, seq));
+            QCOMPARE(r.errorCode, kNone);
+            QCOMPARE(r.baseOffset, qint64(seq));
+        }
+        std::int16_t current = epoch;
+        if (bumpEpoch) {
+            init.producerId = pid;
+            init.producerEpoch = epoch;
+            auto bumped = to(2).request<protocol::InitProducerIdResponse>(4, init);
+            QCOMPARE(bumped.errorCode, kNone);
+            QCOMPARE(bumped.producerId, pid);
+            QCOMPARE(bumped.producerEpoch, std::int16_t(epoch + 1));
+            current = bumped.producerEpoch;
+        }
+        if (writeNewEpoch) {
+            auto r = produce(topic, 0, batchAt(current, 0));
+            QCOMPARE(r.errorCode, kNone);
+            QCOMPARE(r.baseOffset, qint64(2));
+        }
+        auto r = produce(topic, 0, batchAt(static_cast<std::int16_t>(epoch + epochDelta), sequence));
+        QCOMPARE(int(r.errorCode), expectedError);
+        if (expectedError == kNone) {
+            QCOMPARE(r.baseOffset, expectedBaseOffset);
+        }
+        QCOMPARE(listOffset(topic, 0, -1), expectedEnd);
+        QCOMPARE(recordCount(topic, 0), std::size_t(expectedEnd));
+    }
+
+    void maxMessageBytes_data() {
+        QTest::addColumn<int>("valueSize");
+        QTest::addColumn<int>("expectedError");
+        QTest::newRow("500-byte value fits") << 500 << int(kNone);
+        QTest::newRow("2000-byte batch too large") << 2000 << int(kMessageTooLarge);
+    }
+
+    void maxMessageBytes() {
+        QFETCH(int, valueSize);
+        QFETCH(int, expectedError);
+        const std::string topic = uniqueName("max-bytes").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3, {{"max.message.bytes", "1000"}}), kNone);
+        auto batch = batchOf(makeRecords(1, QDateTime::currentMSecsSinceEpoch(),
+                                         static_cast<std::size_t>(valueSize)));
+        QVERIFY(batch.size() >= static_cast<std::size_t>(valueSize));
+        for (std::int16_t acks : {std::int16_t(1), std::int16_t(-1)}) {
+            auto r = produce(topic, 0, batch, acks);
+            QCOMPARE(int(r.errorCode), expectedError);
+        }
+        const qint64 written = expectedError == kNone ? 2 : 0;
+        QCOMPARE(listOffset(topic, 0, -1), written);
+        QCOMPARE(recordCount(topic, 0), std::size_t(written));
+    }
+
+    void timestampType_data() {
+        QTest::addColumn<QString>("type");
+        QTest::newRow("CreateTime") << "CreateTime";
+        QTest::newRow("LogAppendTime") << "LogAppendTime";
+    }
+
+    void timestampType() {
+        QFETCH(QString, type);
+        const bool appendTime = type == QLatin1String("LogAppendTime");
+        const std::string topic = uniqueName("timestamps").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3, {{"message.timestamp.type", type.toStdString()}}), kNone);
+        // An hour old: kept by retention (7 days), clearly not the append time.
+        const std::int64_t created = QDateTime::currentMSecsSinceEpoch() - 3600 * 1000;
+        const std::int64_t before = QDateTime::currentMSecsSinceEpoch();
+        auto records = makeRecords(5, created);
+        auto r = produce(topic, 0, batchOf(records));
+        QCOMPARE(r.errorCode, kNone);
+        auto part = fetch(leader(topic), topic, 0, 0);
+        QCOMPARE(part.errorCode, kNone);
+        auto header = protocol::parseBatchHeader(part.recordSet.bytes);
+        QVERIFY(header.has_value());
+        QCOMPARE(header->logAppendTime(), appendTime);
+        auto decoded = protocol::decodeRecords(part.recordSet.bytes);
+        QVERIFY(decoded.has_value());
+        QCOMPARE(decoded->size(), std::size_t{5});
+        if (appendTime) {
+            QVERIFY(r.logAppendTimeMs != -1);
+            QVERIFY(r.logAppendTimeMs >= before);
+            QCOMPARE(header->maxTimestamp, r.logAppendTimeMs);
+            for (const auto& record : *decoded) {
+                QCOMPARE(record.timestamp, r.logAppendTimeMs);
+            }
+        } else {
+            QCOMPARE(r.logAppendTimeMs, qint64(-1));
+            for (std::size_t i = 0; i < decoded->size(); ++i) {
+                QCOMPARE(decoded->at(i).timestamp, records[i].timestamp);
+            }
+        }
+    }
+
+    void minInsyncReplicas_data() {
+        QTest::addColumn<QString>("minIsr");
+        QTest::addColumn<int>("acks");
+        QTest::addColumn<int>("expectedError");
+        QTest::newRow("min.insync 4, acks=all") << "4" << -1 << int(kNotEnoughReplicas);
+        QTest::newRow("min.insync 4, acks=1") << "4" << 1 << int(kNone);
+        QTest::newRow("min.insync 3, acks=all") << "3" << -1 << int(kNone);
+    }
+
+    void minInsyncReplicas() {
+        QFETCH(QString, minIsr);
+        QFETCH(int, acks);
+        QFETCH(int, expectedError);
+        const std::string topic = uniqueName("min-isr").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3, {{"min.insync.replicas", minIsr.toStdString()}}), kNone);
+        QCOMPARE(partitionInfo(topic, 0).isrNodes.size(), std::size_t{3});
+        auto r = produce(topic, 0, batchOf(makeRecords(3, QDateTime::currentMSecsSinceEpoch())),
+                         static_cast<std::int16_t>(acks));
+        QCOMPARE(int(r.errorCode), expectedError);
+        const qint64 end = expectedError == kNone ? 3 : 0;
+        QTRY_COMPARE_WITH_TIMEOUT(listOffset(topic, 0, -1), end, 5000);
+    }
+
+    // acks=0: the broker answers nothing; the next request on the connection gets the next answer.
+    void acksZeroSendsNoResponse() {
+        const std::string topic = uniqueName("acks-zero").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3), kNone);
+        Client client;
+        QVERIFY(client.connect("127.0.0.1",
+                               m_engine->view().brokers.at(static_cast<std::size_t>(leaderOf(topic) - 1)).port));
+        const auto batch = batchOf(makeRecords(4, QDateTime::currentMSecsSinceEpoch()));
+        const std::int32_t produced = client.send(0, 7, produceRequest(topic, 0, batch, 0));
+        protocol::MetadataRequest metadata;
+        metadata.topics = std::vector<protocol::MetadataRequest::MetadataRequestTopic>(1);
+        (*metadata.topics)[0].name = topic;
+        const std::int32_t asked = client.send(3, 9, metadata);
+        QVERIFY(asked > produced);
+        auto frame = client.receive();
+        QVERIFY(frame.has_value());
+        QCOMPARE(frame->correlationId, asked);
+        auto answer = client.decode<protocol::MetadataResponse>(frame->body, 9);
+        QCOMPARE(answer.topics.size(), std::size_t{1});
+        QCOMPARE(answer.topics[0].errorCode, kNone);
+        // Nothing else arrives for the acks=0 request, and the data is there.
+        QVERIFY(!client.waitForData(300));
+        QTRY_COMPARE_WITH_TIMEOUT(listOffset(topic, 0, -1), qint64(4), 5000);
+    }
+
+    // A long-polling fetch holds the answers behind it: the fetch returns early with the record
+    // produced from another connection, then the pipelined ApiVersions answer follows.
+    void pipelinedAnswersKeepOrder() {
+        const std::string topic = uniqueName("pipeline").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3), kNone);
+        const auto view = m_engine->view();
+        const std::int32_t leaderId = leaderOf(topic);
+        Client consumer;
+        QVERIFY(consumer.connect("127.0.0.1", view.brokers.at(static_cast<std::size_t>(leaderId - 1)).port));
+        const std::int32_t fetchId = consumer.send(1, 11, fetchRequest(topic, 0, 0, 2000, 1));
+        const std::int32_t versionsId = consumer.send(18, 3, protocol::ApiVersionsRequest{});
+        // Nothing may come back yet: the fetch waits and ApiVersions must stay behind it.
+        QVERIFY(!consumer.waitForData(200));
+
+        auto r = produce(topic, 0, batchOf(makeRecords(1, QDateTime::currentMSecsSinceEpoch())), -1);
+        QCOMPARE(r.errorCode, kNone);
+
+        auto first = consumer.receive(5000);
+        QVERIFY(first.has_value());
+        QCOMPARE(first->correlationId, fetchId);
+        auto fetched = consumer.decode<protocol::FetchResponse>(first->body, 11);
+        const auto& part = fetched.responses.at(0).partitionResponses.at(0);
+        QCOMPARE(part.errorCode, kNone);
+        auto records = protocol::decodeRecords(part.recordSet.bytes);
+        QVERIFY(records.has_value());
+        QCOMPARE(records->size(), std::size_t{1});
+        QCOMPARE(part.highWatermark, qint64(1));
+
+        auto second = consumer.receive(5000);
+        QVERIFY(second.has_value());
+        QCOMPARE(second->correlationId, versionsId);
+        auto versions = consumer.decode<protocol::ApiVersionsResponse>(second->body, 3);
+        QCOMPARE(versions.errorCode, kNone);
+        QVERIFY(!versions.apiKeys.empty());
+    }
+
+    void fetchErrors_data() {
+        QTest::addColumn<bool>("onLeader");
+        QTest::addColumn<int>("partition");
+        QTest::addColumn<qint64>("offset");
+        QTest::addColumn<int>("expectedError");
+        QTest::addColumn<int>("expectedRecords");
+        QTest::newRow("from the start") << true << 0 << qint64(0) << int(kNone) << 3;
+        QTest::newRow("at the log end") << true << 0 << qint64(3) << int(kNone) << 0;
+        QTest::newRow("past the log end") << true << 0 << qint64(4) << int(kOffsetOutOfRange) << 0;
+        QTest::newRow("far past the log end") << true << 0 << qint64(1000) << int(kOffsetOutOfRange) << 0;
+        QTest::newRow("negative offset") << true << 0 << qint64(-5) << int(kOffsetOutOfRange) << 0;
+        QTest::newRow("not the leader") << false << 0 << qint64(0) << int(kNotLeaderOrFollower) << 0;
+        QTest::newRow("unknown partition") << true << 7 << qint64(0) << int(kUnknownTopicOrPartition) << 0;
+    }
+
+    void fetchErrors() {
+        QFETCH(bool, onLeader);
+        QFETCH(int, partition);
+        QFETCH(qint64, offset);
+        QFETCH(int, expectedError);
+        QFETCH(int, expectedRecords);
+        static const std::string topic = [this] {
+            const std::string name = uniqueName("fetch-errors").toStdString();
+            if (createTopic(name, 1, 3) == kNone) {
+                (void)produce(name, 0, batchOf(makeRecords(3, QDateTime::currentMSecsSinceEpoch())));
+            }
+            return name;
+        }();
+        QCOMPARE(listOffset(topic, 0, -1), qint64(3));
+        const std::int32_t leaderId = leaderOf(topic);
+        Client& client = to(onLeader ? leaderId : leaderId % 3 + 1);
+        auto part = fetch(client, topic, partition, offset);
+        QCOMPARE(int(part.errorCode), expectedError);
+        auto records = protocol::decodeRecords(part.recordSet.bytes);
+        QVERIFY(records.has_value());
+        QCOMPARE(int(records->size()), expectedRecords);
+    }
+
+    void compressedRoundTrip_data() {
+        QTest::addColumn<protocol::Compression>("compression");
+        QTest::newRow("none") << protocol::Compression::None;
+        QTest::newRow("gzip") << protocol::Compression::Gzip;
+        QTest::newRow("snappy") << protocol::Compression::Snappy;
+        QTest::newRow("lz4") << protocol::Compression::Lz4;
+        QTest::newRow("zstd") << protocol::Compression::Zstd;
+    }
+
+    // The broker stores batches as received: fetched bytes equal produced bytes except the
+    // fields it assigns (BaseOffset, PartitionLeaderEpoch), which the CRC does not cover.
+    void compressedRoundTrip() {
+        QFETCH(protocol::Compression, compression);
+        const std::string topic = uniqueName("codec").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3), kNone);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        // A first plain batch so the compressed one lands at a non-zero offset.
+        QCOMPARE(produce(topic, 0, batchOf(makeRecords(2, now))).errorCode, kNone);
+        auto records = makeRecords(50, now, 64);
+        protocol::BatchBuildOptions options;
+        options.compression = compression;
+        const auto batch = batchOf(records, options);
+        QVERIFY(!batch.empty());
+        auto r = produce(topic, 0, batch, -1, 9);
+        QCOMPARE(r.errorCode, kNone);
+        QCOMPARE(r.baseOffset, qint64(2));
+
+        auto part = fetch(leader(topic), topic, 0, 2);
+        QCOMPARE(part.errorCode, kNone);
+        std::vector<std::uint8_t> fetched(part.recordSet.bytes.begin(), part.recordSet.bytes.end());
+        QCOMPARE(fetched.size(), batch.size());
+        auto header = protocol::parseBatchHeader(fetched);
+        QVERIFY(header.has_value());
+        QCOMPARE(header->baseOffset, qint64(2));
+        QCOMPARE(header->compression(), compression);
+        QVERIFY(header->partitionLeaderEpoch >= 0);
+        QVERIFY(std::equal(fetched.begin() + 8, fetched.begin() + 12, batch.begin() + 8));
+        QVERIFY(std::equal(fetched.begin() + 16, fetched.end(), batch.begin() + 16));
+        QVERIFY(protocol::validateBatch(fetched).has_value());
+        auto decoded = protocol::decodeRecords(fetched);
+        QVERIFY(decoded.has_value());
+        QCOMPARE(decoded->size(), records.size());
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            auto expected = records[i];
+            expected.offset = 2 + static_cast<std::int64_t>(i);
+            QCOMPARE(decoded->at(i), expected);
+        }
+    }
+
+    void rejectedBatches_data() {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<int>("expectedError");
+        QTest::newRow("broken CRC") << "crc" << int(kCorruptMessage);
+        QTest::newRow("control batch") << "control" << int(kInvalidRecord);
+        QTest::newRow("two batches") << "two" << int(kInvalidRecord);
+        QTest::newRow("bad magic") << "magic" << int(kCorruptMessage);
+    }
+
+    void rejectedBatches() {
+        QFETCH(QString, damage);
+        QFETCH(int, expectedError);
+        const std::string topic = uniqueName("rejected").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3), kNone);
+        auto batch = batchOf(makeRecords(3, QDateTime::currentMSecsSinceEpoch()));
+        if (damage == QLatin1String("crc")) {
+            batch[batch.size() - 2] ^= 0x5a; // in the records, CRC left as it was
+        } else if (damage == QLatin1String("control")) {
+            batch[22] |= protocol::batch_attributes::kControl | protocol::batch_attributes::kTransactional;
+            fixCrc(batch);
+        } else if (damage == QLatin1String("two")) {
+            const auto copy = batch;
+            batch.insert(batch.end(), copy.begin(), copy.end());
+        } else if (damage == QLatin1String("magic")) {
+            batch[16] = 1;
+        }
+        auto r = produce(topic, 0, batch, 1);
+        QCOMPARE(int(r.errorCode), expectedError);
+        QCOMPARE(listOffset(topic, 0, -1), qint64(0));
+        QCOMPARE(recordCount(topic, 0), std::size_t{0});
+    }
+
+    void autoCreation_data() {
+        QTest::addColumn<bool>("brokerEnabled");
+        QTest::addColumn<bool>("allowInRequest");
+        QTest::addColumn<bool>("created");
+        QTest::newRow("enabled, allowed") << true << true << true;
+        QTest::newRow("enabled, not allowed by the request") << true << false << false;
+        QTest::newRow("disabled on the broker") << false << true << false;
+    }
+
+    void autoCreation() {
+        QFETCH(bool, brokerEnabled);
+        QFETCH(bool, allowInRequest);
+        QFETCH(bool, created);
+        QTemporaryDir dir;
+        auto engine = startEngine(dir.path(), {{"auto.create.topics.enable", brokerEnabled ? "true" : "false"}});
+        QVERIFY(engine);
+        Client client;
+        QVERIFY(client.connect("127.0.0.1", engine->view().brokers.at(0).port));
+        protocol::MetadataRequest request;
+        request.topics = std::vector<protocol::MetadataRequest::MetadataRequestTopic>(1);
+        (*request.topics)[0].name = "auto-created";
+        request.allowAutoTopicCreation = allowInRequest;
+        auto first = client.request<protocol::MetadataResponse>(9, request);
+        QCOMPARE(first.topics.size(), std::size_t{1});
+        if (!created) {
+            QCOMPARE(first.topics[0].errorCode, kUnknownTopicOrPartition);
+            QVERIFY(first.topics[0].partitions.empty());
+            request.allowAutoTopicCreation = false;
+            auto again = client.request<protocol::MetadataResponse>(9, request);
+            QCOMPARE(again.topics.at(0).errorCode, kUnknownTopicOrPartition);
+            QCOMPARE(engine->view().topics, std::size_t{0});
+            engine->stop();
+            return;
+        }
+        QVERIFY(first.topics[0].errorCode == kNone || first.topics[0].errorCode == kLeaderNotAvailable);
+        auto ready = [&] {
+            auto m = client.request<protocol::MetadataResponse>(9, request);
+            if (m.topics.size() != 1 || m.topics[0].errorCode != kNone) {
+                return std::size_t{0};
+            }
+            for (const auto& p : m.topics[0].partitions) {
+                if (p.errorCode != kNone || p.leaderId < 1) {
+                    return std::size_t{0};
+                }
+            }
+            return m.topics[0].partitions.size();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(ready(), std::size_t{3}, 5000); // num.partitions = 3
+        engine->stop();
+    }
+
+    void deleteRecordsMovesEarliest() {
+        const std::string topic = uniqueName("delete-records").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3), kNone);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(produce(topic, 0, batchOf(makeRecords(5, now))).errorCode, kNone);
+        QCOMPARE(produce(topic, 0, batchOf(makeRecords(5, now))).errorCode, kNone);
+        QCOMPARE(listOffset(topic, 0, -2), qint64(0));
+
+        auto deleteTo = [&](std::int64_t offset) {
+            protocol::DeleteRecordsRequest request;
+            auto& t = request.topics.emplace_back();
+            t.name = topic;
+            auto& p = t.partitions.emplace_back();
+            p.partitionIndex = 0;
+            p.offset = offset;
+            request.timeoutMs = 5000;
+            auto r = leader(topic).request<protocol::DeleteRecordsResponse>(2, request);
+            return r.topics.at(0).partitions.at(0);
+        };
+        auto deleted = deleteTo(5);
+        QCOMPARE(deleted.errorCode, kNone);
+        QCOMPARE(deleted.lowWatermark, qint64(5));
+        QCOMPARE(listOffset(topic, 0, -2), qint64(5));
+        QCOMPARE(listOffset(topic, 0, -1), qint64(10));
+        QCOMPARE(int(fetch(leader(topic), topic, 0, 0).errorCode), int(kOffsetOutOfRange));
+        auto rest = fetch(leader(topic), topic, 0, 5);
+        QCOMPARE(rest.errorCode, kNone);
+        QCOMPARE(rest.logStartOffset, qint64(5));
+        QCOMPARE(protocol::decodeRecords(rest.recordSet.bytes)->size(), std::size_t{5});
+
+        // Past the high watermark: refused, nothing moves.
+        QCOMPARE(int(deleteTo(11).errorCode), int(kOffsetOutOfRange));
+        QCOMPARE(listOffset(topic, 0, -2), qint64(5));
+        // -1 = up to the high watermark.
+        auto all = deleteTo(-1);
+        QCOMPARE(all.errorCode, kNone);
+        QCOMPARE(all.lowWatermark, qint64(10));
+        QCOMPARE(listOffset(topic, 0, -2), qint64(10));
+    }
+
+    void offsetForLeaderEpoch() {
+        const std::string topic = uniqueName("leader-epoch").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3), kNone);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(produce(topic, 0, batchOf(makeRecords(4, now))).errorCode, kNone);
+        QCOMPARE(produce(topic, 0, batchOf(makeRecords(3, now))).errorCode, kNone);
+        const auto info = partitionInfo(topic, 0);
+        QVERIFY(info.leaderEpoch >= 0);
+
+        auto ask = [&](Client& client, std::int32_t currentEpoch, std::int32_t epoch) {
+            protocol::OffsetForLeaderEpochRequest request;
+            request.replicaId = -1;
+            auto& t = request.topics.emplace_back();
+            t.topic = topic;
+            auto& p = t.partitions.emplace_back();
+            p.partition = 0;
+            p.currentLeaderEpoch = currentEpoch;
+            p.leaderEpoch = epoch;
+            auto r = client.request<protocol::OffsetForLeaderEpochResponse>(4, request);
+            return r.topics.at(0).partitions.at(0);
+        };
+        Client& leaderClient = to(info.leaderId);
+        auto current = ask(leaderClient, info.leaderEpoch, info.leaderEpoch);
+        QCOMPARE(current.errorCode, kNone);
+        QCOMPARE(current.leaderEpoch, info.leaderEpoch);
+        QCOMPARE(current.endOffset, qint64(7));
+        auto unfenced = ask(leaderClient, -1, info.leaderEpoch);
+        QCOMPARE(unfenced.errorCode, kNone);
+        QCOMPARE(unfenced.endOffset, qint64(7));
+        // A current epoch from the future is unknown to this leader; an older one is fenced.
+        QCOMPARE(int(ask(leaderClient, info.leaderEpoch + 5, info.leaderEpoch).errorCode),
+                 int(kUnknownLeaderEpoch));
+        if (info.leaderEpoch > 0) {
+            QCOMPARE(int(ask(leaderClient, info.leaderEpoch - 1, info.leaderEpoch).errorCode),
+                     int(kFencedLeaderEpoch));
+        }
+        QCOMPARE(int(ask(to(info.leaderId % 3 + 1), -1, info.leaderEpoch).errorCode),
+                 int(kNotLeaderOrFollower));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProduceSemantics)
+#include "test_produce_semantics.moc"
