@@ -2,6 +2,7 @@
 #include "engine/broker/handlers/handlers.h"
 #include "engine/broker/partition.h"
 #include "engine/protocol/messages/list_offsets.h"
+#include "engine/protocol/records.h"
 
 namespace faultline::broker::handlers {
 
@@ -13,6 +14,27 @@ namespace {
 constexpr std::int64_t kLatest = -1;
 constexpr std::int64_t kEarliest = -2;
 constexpr std::int64_t kMaxTimestamp = -3;
+
+// The time index finds the batch whose max timestamp reaches `timestamp`; Kafka answers with the
+// first record inside it at or after the timestamp, so the batch is decoded (and decompressed).
+std::optional<std::pair<std::int64_t, std::int64_t>>
+firstRecordAtOrAfter(const Partition& p, std::int64_t batchOffset, std::int64_t limit,
+                     std::int64_t timestamp) {
+    auto read = p.log().read(batchOffset, 1, limit, true);
+    if (!read || !read->bytes) {
+        return std::nullopt;
+    }
+    auto records = protocol::decodeRecords(*read->bytes);
+    if (!records) {
+        return std::nullopt;
+    }
+    for (const auto& record : *records) {
+        if (record.offset >= batchOffset && record.offset < limit && record.timestamp >= timestamp) {
+            return std::pair{record.offset, record.timestamp};
+        }
+    }
+    return std::nullopt;
+}
 } // namespace
 
 void listOffsets(RequestContext& ctx, Responder respond) {
@@ -60,7 +82,7 @@ void listOffsets(RequestContext& ctx, Responder respond) {
                 }
             } else if (part.timestamp >= 0) {
                 if (auto hit = p->log().offsetForTimestamp(part.timestamp); hit && hit->first < latest) {
-                    found = *hit;
+                    found = firstRecordAtOrAfter(*p, hit->first, latest, part.timestamp).value_or(*hit);
                 }
             } else {
                 out.errorCode = protocol::toInt(ErrorCode::InvalidRequest);

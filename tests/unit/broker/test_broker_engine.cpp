@@ -162,7 +162,9 @@ private slots:
             QCOMPARE(latest.topics.at(0).partitions.at(0).offset, 20);
             lp.timestamp = base + 5;
             auto byTime = client.decode<protocol::ListOffsetsResponse>(client.call(2, 5, lo), 5);
-            QCOMPARE(byTime.topics.at(0).partitions.at(0).offset, 0); // whole batch holding it
+            // The first record at or after the timestamp, not the start of the batch holding it.
+            QCOMPARE(byTime.topics.at(0).partitions.at(0).offset, 5);
+            QCOMPARE(byTime.topics.at(0).partitions.at(0).timestamp, base + 5);
             engine->stop();
         }
         // Restart: the data, the leader and the offsets are back.
