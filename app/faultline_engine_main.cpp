@@ -6,6 +6,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +52,11 @@ int main(int argc, char** argv) {
     using faultline::broker::ControlServer;
     using faultline::broker::Engine;
     using faultline::broker::EngineOptions;
+
+    // Request frames and fetch reads are buffers of up to a few MiB: keep them on the heap instead of
+    // glibc's per-allocation mmap/munmap, whose page faults and zeroing cost more than the copy.
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
 
     auto logger = spdlog::stderr_color_mt("faultline");
     spdlog::set_default_logger(logger);
