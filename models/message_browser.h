@@ -1,0 +1,80 @@
+// Reads messages of one partition for the Messages view. The librdkafka consumer lives on the
+// browser's own thread and uses assign() (it never joins a group, never commits); results come
+// back to the owner's thread by queued signal. A new browse() supersedes a running one: the old
+// one stops early and its rows are dropped.
+#pragma once
+
+#include "models/connection_profile.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QPair>
+#include <QString>
+#include <QThread>
+#include <atomic>
+#include <memory>
+
+namespace faultline::models {
+
+class RdKafkaHandle;
+
+enum class TimestampType { NotAvailable, CreateTime, LogAppendTime };
+
+struct MessageRow {
+    int partition = 0;
+    qint64 offset = -1;
+    qint64 timestamp = -1; // ms since the epoch; -1 unknown
+    TimestampType timestampType = TimestampType::NotAvailable;
+    QByteArray key;   // null QByteArray: a null key
+    QByteArray value; // null QByteArray: a null value (tombstone)
+    QList<QPair<QString, QByteArray>> headers;
+    friend bool operator==(const MessageRow&, const MessageRow&) = default;
+};
+
+enum class BrowseFrom { Offset, Timestamp, Newest, Oldest };
+enum class BrowseOrder { OldestFirst, NewestFirst };
+
+struct BrowseRequest {
+    QString topic;
+    int partition = 0;
+    BrowseFrom from = BrowseFrom::Oldest;
+    qint64 position = 0; // Offset: the first offset; Timestamp: ms (first message at or after)
+    int limit = 100;     // Newest / Oldest: N; otherwise at most this many messages
+    BrowseOrder order = BrowseOrder::OldestFirst;
+    int timeoutMs = 15000; // give up (with what was read) after this long
+};
+
+class MessageBrowser : public QObject {
+    Q_OBJECT
+public:
+    explicit MessageBrowser(ConnectionProfile profile, QString password = {},
+                            QObject* parent = nullptr);
+    ~MessageBrowser() override; // stops the running browse, quit() + wait()
+
+    void browse(const BrowseRequest& request); // non-blocking
+
+    // Rendering helpers for a key or value.
+    [[nodiscard]] static QString asUtf8(const QByteArray& bytes);       // invalid bytes -> U+FFFD
+    [[nodiscard]] static QString asPrettyJson(const QByteArray& bytes); // "" when not JSON
+    [[nodiscard]] static QString asHex(const QByteArray& bytes);        // 16 bytes a line, xxd-like
+
+signals:
+    void messagesReady(const QList<faultline::models::MessageRow>& rows);
+    void failed(const QString& message);
+
+private:
+    void runBrowse(const BrowseRequest& request, quint64 generation); // on m_thread
+
+    ConnectionProfile m_profile;
+    QString m_password;
+    QThread m_thread;
+    QObject* m_worker = nullptr;               // context object living on m_thread
+    std::unique_ptr<RdKafkaHandle> m_consumer; // used on m_thread only
+    std::atomic<quint64> m_generation{0};
+};
+
+} // namespace faultline::models
+
+Q_DECLARE_METATYPE(faultline::models::MessageRow)

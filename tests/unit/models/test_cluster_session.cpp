@@ -1,0 +1,439 @@
+// ClusterSession against an in-process Engine: snapshots, jobs, generations, failures.
+#include "engine/broker/engine.h"
+#include "models/cluster_session.h"
+#include "models/kafka_client.h"
+#include "models/sandbox_controller.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <librdkafka/rdkafka.h>
+
+using namespace faultline;
+using models::ClusterSession;
+using models::ConnectionState;
+using models::SnapshotPtr;
+
+namespace {
+
+class CreateTopicJob final : public models::Job {
+public:
+    explicit CreateTopicJob(QString name) : m_name(std::move(name)) {}
+    QString title() const override { return QStringLiteral("Create topic %1").arg(m_name); }
+    models::JobResult run(models::JobContext& context) override {
+        context.progress(10, QStringLiteral("sending CreateTopics"));
+        protocol::CreateTopicsRequest request;
+        protocol::CreateTopicsRequest::CreatableTopic topic;
+        topic.name = m_name.toStdString();
+        topic.numPartitions = 4;
+        topic.replicationFactor = 3;
+        topic.configs.push_back({"min.insync.replicas", std::string("2")});
+        request.topics.push_back(topic);
+        request.timeoutMs = 10000;
+        models::JobResult result;
+        auto created = context.client().createTopics(request);
+        if (!created) {
+            result.errorName = created.error().errorName;
+            result.detail = created.error().message;
+            result.summary = QStringLiteral("Could not create topic %1").arg(m_name);
+            return result;
+        }
+        context.progress(100, QStringLiteral("done"));
+        result.ok = true;
+        result.summary = QStringLiteral("Created topic %1").arg(m_name);
+        return result;
+    }
+
+private:
+    QString m_name;
+};
+
+class WaitForCancelJob final : public models::Job {
+public:
+    QString title() const override { return QStringLiteral("wait"); }
+    models::JobResult run(models::JobContext& context) override {
+        for (int i = 0; i < 500 && !context.cancelled(); ++i)
+            QThread::msleep(10);
+        models::JobResult result;
+        result.ok = !context.cancelled();
+        result.errorName = context.cancelled() ? QStringLiteral("CANCELLED") : QString();
+        return result;
+    }
+};
+
+models::ConnectionProfile profileFor(const QString& bootstrap, int intervalMs = 60000) {
+    models::ConnectionProfile profile;
+    profile.name = QStringLiteral("test");
+    profile.bootstrapServers = bootstrap;
+    profile.refreshIntervalMs = intervalMs;
+    return profile;
+}
+
+// The last snapshot signalled by the spy.
+SnapshotPtr lastSnapshot(const QSignalSpy& spy) {
+    return spy.isEmpty() ? SnapshotPtr() : spy.last().at(0).value<SnapshotPtr>();
+}
+
+} // namespace
+
+class TestClusterSession : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<broker::Engine> m_engine;
+    QString m_bootstrap;
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        broker::EngineOptions options;
+        options.brokers = 3;
+        options.faultDomains = 3;
+        options.updateDomains = 3;
+        options.basePort = 0;
+        options.dataDir = m_dir.path().toStdString();
+        auto engine = broker::Engine::start(options);
+        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
+        m_engine = std::move(*engine);
+        m_bootstrap = QString::fromStdString(m_engine->bootstrapServers());
+    }
+
+    void cleanupTestCase() {
+        if (m_engine)
+            m_engine->stop();
+        m_engine.reset();
+    }
+
+    void firstSnapshot() {
+        ClusterSession session(profileFor(m_bootstrap));
+        QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+        QSignalSpy states(&session, &ClusterSession::stateChanged);
+        session.start();
+        QVERIFY(snapshots.wait(15000));
+        const SnapshotPtr snapshot = lastSnapshot(snapshots);
+        QVERIFY(snapshot);
+        QCOMPARE(session.latest(), snapshot);
+        QCOMPARE(snapshot->generation, session.generation());
+        QCOMPARE(snapshot->brokers.size(), 3);
+        QVERIFY2(snapshot->warnings.isEmpty(), qPrintable(snapshot->warnings.join(QLatin1String("; "))));
+        QVERIFY(!snapshot->clusterId.isEmpty());
+        QVERIFY(snapshot->controllerId >= 0);
+        for (int i = 0; i < 3; ++i) {
+            const auto& b = snapshot->brokers[i];
+            if (i > 0)
+                QVERIFY(snapshot->brokers[i - 1].id < b.id);
+            QCOMPARE(b.rack, QStringLiteral("FD%1UD%2").arg(b.faultDomain).arg(b.updateDomain));
+            QVERIFY(b.faultDomain >= 0 && b.faultDomain < 3);
+            QCOMPARE(b.status, models::BrokerStatus::Up);
+            QCOMPARE(b.controller, b.id == snapshot->controllerId);
+            QVERIFY(b.diskBytes >= 0);
+        }
+        QTRY_VERIFY(!states.isEmpty());
+        QCOMPARE(states.first().at(0).value<ConnectionState>(), ConnectionState::Connecting);
+        QCOMPARE(states.last().at(0).value<ConnectionState>(), ConnectionState::Connected);
+    }
+
+    void jobCreatesTopic() {
+        ClusterSession session(profileFor(m_bootstrap));
+        QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+        QSignalSpy started(&session, &ClusterSession::jobStarted);
+        QSignalSpy progress(&session, &ClusterSession::jobProgress);
+        QSignalSpy finished(&session, &ClusterSession::jobFinished);
+        session.start();
+        QVERIFY(snapshots.wait(15000));
+        QVERIFY(!lastSnapshot(snapshots)->topic(QStringLiteral("payments")));
+
+        const auto id = session.submit(std::make_shared<CreateTopicJob>(QStringLiteral("payments")));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 15000);
+        QCOMPARE(finished.first().at(0).value<models::JobId>(), id);
+        const auto result = finished.first().at(1).value<models::JobResult>();
+        QVERIFY2(result.ok, qPrintable(result.detail));
+        QCOMPARE(started.size(), 1);
+        QCOMPARE(started.first().at(1).toString(), QStringLiteral("Create topic payments"));
+        QCOMPARE(progress.size(), 2);
+        QCOMPARE(progress.last().at(1).toInt(), 100);
+
+        // The refresh after the job shows the topic with its partitions and offsets.
+        QTRY_VERIFY_WITH_TIMEOUT(lastSnapshot(snapshots)->topic(QStringLiteral("payments")), 15000);
+        const auto snapshot = lastSnapshot(snapshots);
+        const auto* topic = snapshot->topic(QStringLiteral("payments"));
+        QCOMPARE(topic->partitions.size(), 4);
+        QCOMPARE(topic->replicationFactor(), 3);
+        QVERIFY2(snapshot->warnings.isEmpty(), qPrintable(snapshot->warnings.join(QLatin1String("; "))));
+        QCOMPARE(topic->minInsyncReplicas, 2);
+        QCOMPARE(topic->underReplicatedCount(), 0);
+        for (int i = 0; i < 4; ++i) {
+            QCOMPARE(topic->partitions[i].partition, i);
+            QVERIFY(topic->partitions[i].leader >= 0);
+            QCOMPARE(topic->partitions[i].logEndOffset, 0);
+            QCOMPARE(topic->partitions[i].logStartOffset, 0);
+        }
+        int leaders = 0, replicas = 0;
+        for (const auto& b : snapshot->brokers) {
+            leaders += b.leaderCount;
+            replicas += b.replicaCount;
+        }
+        QCOMPARE(leaders, snapshot->partitionCount() - snapshot->offlineCount());
+        QVERIFY(replicas >= 12);
+
+        // A second identical job fails with Kafka's error name.
+        session.submit(std::make_shared<CreateTopicJob>(QStringLiteral("payments")));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 15000);
+        const auto second = finished.last().at(1).value<models::JobResult>();
+        QVERIFY(!second.ok);
+        QCOMPARE(second.errorName, QStringLiteral("TOPIC_ALREADY_EXISTS"));
+    }
+
+    void groupWithCommittedOffsets() {
+        // Commit offsets through the client, then the session shows the group and its lag.
+        {
+            models::KafkaClient client(profileFor(m_bootstrap));
+            protocol::CreateTopicsRequest request;
+            protocol::CreateTopicsRequest::CreatableTopic topic;
+            topic.name = "audit";
+            topic.numPartitions = 1;
+            topic.replicationFactor = 1;
+            request.topics.push_back(topic);
+            QVERIFY(client.createTopics(request).has_value());
+            auto coordinator = client.findCoordinator(QStringLiteral("auditors"));
+            QVERIFY(coordinator.has_value());
+            QVERIFY(client.offsetCommit(*coordinator, QStringLiteral("auditors"),
+                                        {{QStringLiteral("audit"), 0, 0, QString()}})
+                        .has_value());
+        }
+        ClusterSession session(profileFor(m_bootstrap));
+        QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+        session.start();
+        QVERIFY(snapshots.wait(15000));
+        const auto* group = lastSnapshot(snapshots)->group(QStringLiteral("auditors"));
+        QVERIFY(group);
+        QCOMPARE(group->state, QStringLiteral("Empty"));
+        QVERIFY(group->coordinator >= 0);
+        QCOMPARE(group->offsets.size(), 1);
+        QCOMPARE(group->offsets[0].topic, QStringLiteral("audit"));
+        QCOMPARE(group->offsets[0].committedOffset, 0);
+        QCOMPARE(group->offsets[0].endOffset, 0);
+        QCOMPARE(group->totalLag(), 0);
+    }
+
+    void liveConsumerAssignment() {
+        // A librdkafka consumer joins a group; the snapshot decodes its assignment.
+        {
+            models::KafkaClient client(profileFor(m_bootstrap));
+            protocol::CreateTopicsRequest request;
+            protocol::CreateTopicsRequest::CreatableTopic topic;
+            topic.name = "clicks";
+            topic.numPartitions = 2;
+            topic.replicationFactor = 1;
+            request.topics.push_back(topic);
+            QVERIFY(client.createTopics(request).has_value());
+        }
+        char err[512];
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        const QByteArray bootstrap = m_bootstrap.toUtf8();
+        QCOMPARE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.constData(), err, sizeof err),
+                 RD_KAFKA_CONF_OK);
+        QCOMPARE(rd_kafka_conf_set(conf, "group.id", "clickers", err, sizeof err), RD_KAFKA_CONF_OK);
+        QCOMPARE(rd_kafka_conf_set(conf, "client.id", "click-reader", err, sizeof err), RD_KAFKA_CONF_OK);
+        rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+        QVERIFY2(consumer, err);
+        rd_kafka_poll_set_consumer(consumer);
+        rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(topics, "clicks", RD_KAFKA_PARTITION_UA);
+        QCOMPARE(rd_kafka_subscribe(consumer, topics), RD_KAFKA_RESP_ERR_NO_ERROR);
+        rd_kafka_topic_partition_list_destroy(topics);
+        bool assigned = false;
+        for (int i = 0; i < 150 && !assigned; ++i) {
+            if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 100))
+                rd_kafka_message_destroy(m);
+            rd_kafka_topic_partition_list_t* current = nullptr;
+            if (rd_kafka_assignment(consumer, &current) == RD_KAFKA_RESP_ERR_NO_ERROR && current) {
+                assigned = current->cnt == 2;
+                rd_kafka_topic_partition_list_destroy(current);
+            }
+        }
+        QVERIFY(assigned);
+
+        ClusterSession session(profileFor(m_bootstrap));
+        QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+        session.start();
+        QVERIFY(snapshots.wait(15000));
+        const auto* group = lastSnapshot(snapshots)->group(QStringLiteral("clickers"));
+        rd_kafka_consumer_close(consumer);
+        rd_kafka_destroy(consumer);
+        QVERIFY(group);
+        QCOMPARE(group->state, QStringLiteral("Stable"));
+        QCOMPARE(group->protocolType, QStringLiteral("consumer"));
+        QVERIFY(!group->protocol.isEmpty());
+        QCOMPARE(group->members.size(), 1);
+        QCOMPARE(group->members[0].clientId, QStringLiteral("click-reader"));
+        const QVector<QPair<QString, std::int32_t>> expected{{QStringLiteral("clicks"), 0},
+                                                             {QStringLiteral("clicks"), 1}};
+        QCOMPARE(group->members[0].assignment, expected);
+        // Nothing committed yet: assigned partitions show with committed -1 and the member.
+        QCOMPARE(group->offsets.size(), 2);
+        QCOMPARE(group->offsets[0].committedOffset, -1);
+        QCOMPARE(group->offsets[0].memberId, group->members[0].memberId);
+    }
+
+    void staleGenerationDropped() {
+        ClusterSession session(profileFor(m_bootstrap));
+        QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+        session.start();
+        QVERIFY(snapshots.wait(15000));
+        const quint64 before = session.generation();
+        const auto old = lastSnapshot(snapshots);
+
+        session.reconnect();
+        QCOMPARE(session.generation(), before + 1);
+        // A snapshot of the previous generation is dropped...
+        auto stale = std::make_shared<models::ClusterSnapshot>(*old);
+        stale->sequence += 100;
+        const int count = snapshots.size();
+        QVERIFY(!session.acceptSnapshot(stale));
+        QCOMPARE(snapshots.size(), count);
+        QCOMPARE(session.latest(), old);
+        // ... and the reconnect publishes one of the new generation.
+        QTRY_VERIFY_WITH_TIMEOUT(lastSnapshot(snapshots)->generation == before + 1, 15000);
+        QCOMPARE(session.latest()->generation, before + 1);
+    }
+
+    void cancelJob() {
+        ClusterSession session(profileFor(m_bootstrap));
+        QSignalSpy started(&session, &ClusterSession::jobStarted);
+        QSignalSpy finished(&session, &ClusterSession::jobFinished);
+        const auto id = session.submit(std::make_shared<WaitForCancelJob>());
+        QVERIFY(started.wait(5000));
+        session.cancel(id);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        const auto result = finished.first().at(1).value<models::JobResult>();
+        QVERIFY(!result.ok);
+        QCOMPARE(result.errorName, QStringLiteral("CANCELLED"));
+    }
+
+    void unreachableFails() {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 port = probe.serverPort();
+        probe.close();
+        ClusterSession session(profileFor(QStringLiteral("127.0.0.1:%1").arg(port), 500));
+        QSignalSpy states(&session, &ClusterSession::stateChanged);
+        QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+        session.start();
+        // The event loop keeps running while the worker fails.
+        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() && states.last().at(0).value<ConnectionState>() ==
+                                                          ConnectionState::Failed,
+                                 10000);
+        QVERIFY(states.last().at(1).toString().contains(QString::number(port)));
+        QVERIFY(snapshots.isEmpty());
+        QVERIFY(!session.latest());
+    }
+
+    void recoversAfterFailure() {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 port = probe.serverPort();
+        probe.close();
+        ClusterSession session(profileFor(QStringLiteral("127.0.0.1:%1").arg(port), 300));
+        QSignalSpy states(&session, &ClusterSession::stateChanged);
+        QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+        session.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() && states.last().at(0).value<ConnectionState>() ==
+                                                          ConnectionState::Failed,
+                                 10000);
+        // A broker appears on that port: the session's retries find it.
+        QTemporaryDir dir;
+        broker::EngineOptions options;
+        options.brokers = 1;
+        options.faultDomains = 1;
+        options.updateDomains = 1;
+        options.basePort = port;
+        options.dataDir = dir.path().toStdString();
+        auto engine = broker::Engine::start(options);
+        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(states.last().at(0).value<ConnectionState>() == ConnectionState::Connected,
+                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10000);
+        QCOMPARE(lastSnapshot(snapshots)->brokers.size(), 1);
+        (*engine)->stop();
+    }
+
+    void sandboxControllerRoundTrip() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        models::SandboxController sandbox;
+        QSignalSpy started(&sandbox, &models::SandboxController::started);
+        QSignalSpy failed(&sandbox, &models::SandboxController::failed);
+        QSignalSpy stopped(&sandbox, &models::SandboxController::stopped);
+        models::SandboxOptions options;
+        options.brokers = 2;
+        options.faultDomains = 2;
+        options.updateDomains = 1;
+        options.basePort = 0;
+        options.dataDir = dir.path() + QStringLiteral("/sandbox");
+        sandbox.start(options);
+        QVERIFY(sandbox.isBusy());
+        QVERIFY(!sandbox.isRunning());
+        QVERIFY(started.wait(15000));
+        QVERIFY(failed.isEmpty());
+        QVERIFY(sandbox.isRunning());
+        QCOMPARE(started.first().at(0).toString(), sandbox.bootstrapServers());
+        QCOMPARE(sandbox.bootstrapServers().split(QLatin1Char(',')).size(), 2);
+
+        {   // Attach a session to it like to any cluster.
+            ClusterSession session(profileFor(sandbox.bootstrapServers()));
+            QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+            session.start();
+            QVERIFY(snapshots.wait(15000));
+            const auto snapshot = lastSnapshot(snapshots);
+            QCOMPARE(snapshot->brokers.size(), 2);
+            QCOMPARE(snapshot->brokers[0].faultDomain, 0);
+            QCOMPARE(snapshot->brokers[1].faultDomain, 1);
+            QCOMPARE(snapshot->brokers[0].updateDomain, 0);
+        }
+
+        sandbox.stop();
+        QVERIFY(stopped.wait(15000));
+        QVERIFY(!sandbox.isRunning());
+        QVERIFY(sandbox.bootstrapServers().isEmpty());
+
+        // A port already taken makes start fail with a message.
+        QTcpServer blocker;
+        QVERIFY(blocker.listen(QHostAddress::LocalHost));
+        options.basePort = blocker.serverPort();
+        options.brokers = 1;
+        sandbox.start(options);
+        QVERIFY(failed.wait(15000));
+        QVERIFY(!failed.first().at(0).toString().isEmpty());
+        QVERIFY(!sandbox.isRunning());
+    }
+
+    void notKafkaFails() {
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> sockets;
+        connect(&server, &QTcpServer::newConnection, this, [&] {
+            while (auto* socket = server.nextPendingConnection()) {
+                sockets << socket;
+                connect(socket, &QTcpSocket::readyRead, socket, [socket] {
+                    socket->readAll();
+                    socket->write("HTTP/1.1 400 Bad Request\r\n\r\n");
+                });
+            }
+        });
+        ClusterSession session(profileFor(QStringLiteral("127.0.0.1:%1").arg(server.serverPort())));
+        QSignalSpy states(&session, &ClusterSession::stateChanged);
+        session.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() && states.last().at(0).value<ConnectionState>() ==
+                                                          ConnectionState::Failed,
+                                 10000);
+        QVERIFY2(states.last().at(1).toString().contains(QStringLiteral("did not answer like a Kafka broker")),
+                 qPrintable(states.last().at(1).toString()));
+        qDeleteAll(sockets);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestClusterSession)
+#include "test_cluster_session.moc"

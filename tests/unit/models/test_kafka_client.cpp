@@ -1,0 +1,298 @@
+// KafkaClient against an in-process Engine and against servers that are not Kafka.
+#include "engine/broker/engine.h"
+#include "engine/protocol/messages/produce.h"
+#include "engine/protocol/records.h"
+#include "models/kafka_client.h"
+
+#include <QElapsedTimer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <future>
+
+using namespace faultline;
+using models::ClientError;
+using models::KafkaClient;
+
+namespace {
+
+models::ConnectionProfile profileFor(const QString& bootstrap) {
+    models::ConnectionProfile profile;
+    profile.name = QStringLiteral("test");
+    profile.bootstrapServers = bootstrap;
+    return profile;
+}
+
+} // namespace
+
+class TestKafkaClient : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<broker::Engine> m_engine;
+    QString m_bootstrap;
+
+    std::int32_t leaderOf(KafkaClient& client, const QString& topic, std::int32_t partition) {
+        auto md = client.metadata(QStringList{topic});
+        if (!md)
+            return -1;
+        for (const auto& t : md->topics)
+            for (const auto& p : t.partitions)
+                if (p.partitionIndex == partition)
+                    return p.leaderId;
+        return -1;
+    }
+
+    void produce(KafkaClient& client, const QString& topic, std::int32_t partition, int count) {
+        std::vector<protocol::Record> records;
+        for (int i = 0; i < count; ++i) {
+            protocol::Record r;
+            r.timestamp = 1700000000000 + i;
+            const std::string value = "value-" + std::to_string(i);
+            r.value = std::vector<std::uint8_t>(value.begin(), value.end());
+            records.push_back(r);
+        }
+        auto batch = protocol::buildBatch(records, {});
+        QVERIFY(batch.has_value());
+        protocol::ProduceRequest request;
+        request.acks = -1;
+        request.timeoutMs = 5000;
+        protocol::ProduceRequest::TopicProduceData data;
+        data.name = topic.toStdString();
+        protocol::ProduceRequest::PartitionProduceData pd;
+        pd.index = partition;
+        pd.records = protocol::Records::copyOf(*batch);
+        data.partitionData.push_back(pd);
+        request.topicData.push_back(data);
+        const std::int32_t leader = leaderOf(client, topic, partition);
+        QVERIFY(leader >= 0);
+        auto response = client.send<protocol::ProduceRequest, protocol::ProduceResponse>(leader, request);
+        QVERIFY2(response.has_value(), qPrintable(response ? QString() : response.error().message));
+        QCOMPARE(response->responses.size(), 1u);
+        QCOMPARE(response->responses[0].partitionResponses[0].errorCode, 0);
+    }
+
+    void createTopic(KafkaClient& client, const QString& name, int partitions, int rf) {
+        protocol::CreateTopicsRequest request;
+        protocol::CreateTopicsRequest::CreatableTopic topic;
+        topic.name = name.toStdString();
+        topic.numPartitions = partitions;
+        topic.replicationFactor = static_cast<std::int16_t>(rf);
+        request.topics.push_back(topic);
+        request.timeoutMs = 10000;
+        auto created = client.createTopics(request);
+        QVERIFY2(created.has_value(), qPrintable(created ? QString() : created.error().message));
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        broker::EngineOptions options;
+        options.brokers = 3;
+        options.faultDomains = 3;
+        options.updateDomains = 3;
+        options.basePort = 0;
+        options.dataDir = m_dir.path().toStdString();
+        auto engine = broker::Engine::start(options);
+        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
+        m_engine = std::move(*engine);
+        m_bootstrap = QString::fromStdString(m_engine->bootstrapServers());
+    }
+
+    void cleanupTestCase() {
+        if (m_engine)
+            m_engine->stop();
+        m_engine.reset();
+    }
+
+    void metadataWithRacks() {
+        KafkaClient client(profileFor(m_bootstrap));
+        auto md = client.metadata();
+        QVERIFY2(md.has_value(), qPrintable(md ? QString() : md.error().message));
+        QCOMPARE(md->brokers.size(), 3u);
+        QStringList racks;
+        for (const auto& b : md->brokers) {
+            QVERIFY(b.rack.has_value());
+            racks << QString::fromStdString(*b.rack);
+        }
+        racks.sort();
+        QCOMPARE(racks, (QStringList{"FD0UD0", "FD1UD1", "FD2UD2"}));
+        QVERIFY(md->controllerId >= 0);
+        QCOMPARE(client.knownBrokers().size(), 3u);
+        QCOMPARE(client.controllerId(), md->controllerId);
+    }
+
+    void describeCluster() {
+        KafkaClient client(profileFor(m_bootstrap));
+        auto cluster = client.describeCluster();
+        QVERIFY2(cluster.has_value(), qPrintable(cluster ? QString() : cluster.error().message));
+        QVERIFY(!cluster->clusterId.isEmpty());
+        QCOMPARE(cluster->brokers.size(), 3);
+        QVERIFY(cluster->controllerId >= 0);
+    }
+
+    void createTopicThenListOffsets() {
+        KafkaClient client(profileFor(m_bootstrap));
+        createTopic(client, QStringLiteral("orders"), 3, 2);
+        produce(client, QStringLiteral("orders"), 0, 5);
+        const std::int32_t leader = leaderOf(client, QStringLiteral("orders"), 0);
+        for (const auto& [timestamp, expected] : {std::pair<qint64, qint64>{-1, 5}, {-2, 0}}) {
+            auto offsets = client.listOffsets(leader, {{QStringLiteral("orders"), 0}}, timestamp);
+            QVERIFY2(offsets.has_value(), qPrintable(offsets ? QString() : offsets.error().message));
+            QCOMPARE(offsets->topics.size(), 1u);
+            QCOMPARE(offsets->topics[0].partitions[0].errorCode, 0);
+            QCOMPARE(offsets->topics[0].partitions[0].offset, expected);
+        }
+        // Duplicate creation fails with Kafka's error name.
+        protocol::CreateTopicsRequest again;
+        protocol::CreateTopicsRequest::CreatableTopic topic;
+        topic.name = "orders";
+        topic.numPartitions = 1;
+        topic.replicationFactor = 1;
+        again.topics.push_back(topic);
+        auto duplicate = client.createTopics(again);
+        QVERIFY(!duplicate.has_value());
+        QCOMPARE(duplicate.error().errorName, QStringLiteral("TOPIC_ALREADY_EXISTS"));
+    }
+
+    void describeLogDirsSizes() {
+        KafkaClient client(profileFor(m_bootstrap));
+        createTopic(client, QStringLiteral("sized"), 1, 1);
+        produce(client, QStringLiteral("sized"), 0, 10);
+        const std::int32_t leader = leaderOf(client, QStringLiteral("sized"), 0);
+        auto dirs = client.describeLogDirs(leader);
+        QVERIFY2(dirs.has_value(), qPrintable(dirs ? QString() : dirs.error().message));
+        qint64 size = -1;
+        for (const auto& d : dirs->results)
+            for (const auto& t : d.topics)
+                if (t.name == "sized")
+                    for (const auto& p : t.partitions)
+                        size = p.partitionSize;
+        QVERIFY(size > 0);
+    }
+
+    void groupsAfterCommit() {
+        KafkaClient client(profileFor(m_bootstrap));
+        createTopic(client, QStringLiteral("lagging"), 2, 1);
+        auto coordinator = client.findCoordinator(QStringLiteral("g1"));
+        QVERIFY2(coordinator.has_value(), qPrintable(coordinator ? QString() : coordinator.error().message));
+        auto committed = client.offsetCommit(*coordinator, QStringLiteral("g1"),
+                                             {{QStringLiteral("lagging"), 1, 3, QStringLiteral("meta")}});
+        QVERIFY2(committed.has_value(), qPrintable(committed ? QString() : committed.error().message));
+        auto listed = client.listGroups(*coordinator);
+        QVERIFY(listed.has_value());
+        bool found = false;
+        for (const auto& g : listed->groups)
+            found = found || g.groupId == "g1";
+        QVERIFY(found);
+        auto described = client.describeGroups(*coordinator, {QStringLiteral("g1")});
+        QVERIFY(described.has_value());
+        QCOMPARE(described->groups.size(), 1u);
+        QCOMPARE(described->groups[0].errorCode, 0);
+        QCOMPARE(QString::fromStdString(described->groups[0].groupState), QStringLiteral("Empty"));
+        auto fetched = client.offsetFetch(*coordinator, QStringLiteral("g1"));
+        QVERIFY2(fetched.has_value(), qPrintable(fetched ? QString() : fetched.error().message));
+        qint64 offset = -1;
+        QString metadata;
+        for (const auto& t : fetched->topics)
+            for (const auto& p : t.partitions)
+                if (t.name == "lagging" && p.partitionIndex == 1) {
+                    offset = p.committedOffset;
+                    metadata = QString::fromStdString(p.metadata.value_or(""));
+                }
+        QCOMPARE(offset, 3);
+        QCOMPARE(metadata, QStringLiteral("meta"));
+    }
+
+    void unreachablePort() {
+        // Find a port nobody listens on.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 port = probe.serverPort();
+        probe.close();
+        KafkaClient::Options options;
+        options.connectTimeout = std::chrono::milliseconds(2000);
+        KafkaClient client(profileFor(QStringLiteral("127.0.0.1:%1").arg(port)), options);
+        QElapsedTimer timer;
+        timer.start();
+        auto md = client.metadata();
+        QVERIFY(!md.has_value());
+        QVERIFY(timer.elapsed() < 10000);
+        QVERIFY(md.error().message.contains(QStringLiteral("127.0.0.1:%1").arg(port)));
+        QVERIFY(!md.error().errorName.isEmpty());
+    }
+
+    void notKafka_data() {
+        QTest::addColumn<QByteArray>("answer");
+        QTest::addColumn<bool>("closeAfter");
+        QTest::newRow("http") << QByteArray("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                              << false;
+        QTest::newRow("tiny frame") << QByteArray("\x00\x00\x00\x01\x07", 5) << false;
+        QTest::newRow("wrong correlation")
+            << QByteArray("\x00\x00\x00\x08\x7f\x7f\x7f\x7f\x00\x00\x00\x00", 12) << false;
+        QTest::newRow("silent") << QByteArray() << false;
+        QTest::newRow("closes") << QByteArray() << true;
+    }
+    void notKafka() {
+        QFETCH(QByteArray, answer);
+        QFETCH(bool, closeAfter);
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> sockets;
+        connect(&server, &QTcpServer::newConnection, this, [&] {
+            while (auto* socket = server.nextPendingConnection()) {
+                sockets << socket;
+                connect(socket, &QTcpSocket::readyRead, socket, [socket, answer, closeAfter] {
+                    socket->readAll();
+                    if (!answer.isEmpty())
+                        socket->write(answer);
+                    if (closeAfter)
+                        socket->close();
+                });
+            }
+        });
+        const QString address = QStringLiteral("127.0.0.1:%1").arg(server.serverPort());
+        KafkaClient::Options options;
+        options.connectTimeout = std::chrono::milliseconds(1500);
+        options.requestTimeout = std::chrono::milliseconds(3000);
+        auto future = std::async(std::launch::async, [address, options] {
+            KafkaClient client(profileFor(address), options);
+            return client.metadata();
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(future.wait_for(std::chrono::seconds(0)) == std::future_status::ready,
+                                 15000);
+        const auto result = future.get();
+        QVERIFY(!result.has_value());
+        QCOMPARE(result.error().errorName, QStringLiteral("NOT_KAFKA"));
+        QVERIFY2(result.error().message.startsWith(address + QStringLiteral(" did not answer like a Kafka broker")),
+                 qPrintable(result.error().message));
+        qDeleteAll(sockets);
+    }
+
+    void unsupportedSecurity() {
+        auto profile = profileFor(m_bootstrap);
+        profile.security = models::SecurityProtocol::SaslSsl;
+        KafkaClient client(profile);
+        auto md = client.metadata();
+        QVERIFY(!md.has_value());
+        QCOMPARE(md.error().errorName, QStringLiteral("UNSUPPORTED_SECURITY_PROTOCOL"));
+        QVERIFY(md.error().message.contains(QStringLiteral("SASL_SSL")));
+    }
+
+    void missingApiIsNamed() {
+        KafkaClient client(profileFor(m_bootstrap));
+        auto md = client.metadata(QStringList{});
+        QVERIFY(md.has_value());
+        // An api key this engine does not serve (ControlledShutdown, 7).
+        auto version = client.negotiatedVersion(md->brokers[0].nodeId, 7);
+        QVERIFY(!version.has_value());
+        QCOMPARE(version.error().errorName, QStringLiteral("UNSUPPORTED_VERSION"));
+        QCOMPARE(version.error().message,
+                 QStringLiteral("broker %1 does not support API 7").arg(md->brokers[0].nodeId));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestKafkaClient)
+#include "test_kafka_client.moc"

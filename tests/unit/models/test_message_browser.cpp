@@ -1,0 +1,335 @@
+// MessageBrowser and MessageProducer against an in-process three-broker engine, plus the value
+// rendering helpers.
+#include "engine/broker/engine.h"
+#include "models/message_browser.h"
+#include "models/message_producer.h"
+#include "models/topic_jobs.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace faultline;
+using namespace faultline::models;
+
+using Headers = QList<QPair<QString, QByteArray>>;
+
+namespace {
+
+class TestContext : public JobContext {
+public:
+    KafkaClient& client() override { qFatal("not used"); }
+    [[nodiscard]] bool cancelled() const override { return false; }
+    void progress(int, const QString&) override {}
+};
+
+constexpr int kMessages = 20;
+
+} // namespace
+
+class TestMessageBrowser : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void browse_data();
+    void browse();
+    void rowsCarryKeyValueAndTimestamp();
+    void producedHeadersAreBrowsed();
+    void produceToMissingPartitionFails();
+    void unknownTopicFails();
+    void newerBrowseSupersedesOlder();
+    void asUtf8_data();
+    void asUtf8();
+    void asPrettyJson_data();
+    void asPrettyJson();
+    void asHex_data();
+    void asHex();
+
+private:
+    [[nodiscard]] QList<MessageRow> browseRows(const BrowseRequest& request);
+    [[nodiscard]] bool createTopic(const QString& name, int partitions);
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<broker::Engine> m_engine;
+    ConnectionProfile m_profile;
+    qint64 m_secondHalfFrom = 0; // messages 10.. of "events" were produced at or after this
+};
+
+bool TestMessageBrowser::createTopic(const QString& name, int partitions) {
+    CreateTopicJob job(m_profile, {}, name, partitions, 3);
+    TestContext context;
+    const JobResult result = job.run(context);
+    if (!result.ok)
+        qWarning() << result.summary << result.detail;
+    return result.ok;
+}
+
+QList<MessageRow> TestMessageBrowser::browseRows(const BrowseRequest& request) {
+    MessageBrowser browser(m_profile);
+    QSignalSpy ready(&browser, &MessageBrowser::messagesReady);
+    QSignalSpy failed(&browser, &MessageBrowser::failed);
+    browser.browse(request);
+    if (!QTest::qWaitFor([&] { return !ready.isEmpty() || !failed.isEmpty(); }, 30000)) {
+        qWarning() << "browse timed out";
+        return {};
+    }
+    if (!failed.isEmpty()) {
+        qWarning() << "browse failed" << failed.front().front().toString();
+        return {};
+    }
+    return ready.front().front().value<QList<MessageRow>>();
+}
+
+void TestMessageBrowser::initTestCase() {
+    QVERIFY(m_dir.isValid());
+    broker::EngineOptions options;
+    options.brokers = 3;
+    options.basePort = 0;
+    options.dataDir = m_dir.path().toStdString();
+    auto engine = broker::Engine::start(options);
+    QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
+    m_engine = std::move(*engine);
+    m_profile.bootstrapServers = QString::fromStdString(m_engine->bootstrapServers());
+    QVERIFY(createTopic("events", 1));
+
+    MessageProducer producer(m_profile);
+    QSignalSpy produced(&producer, &MessageProducer::produced);
+    QSignalSpy failed(&producer, &MessageProducer::failed);
+    for (int i = 0; i < kMessages; ++i) {
+        if (i == kMessages / 2) {
+            QTRY_COMPARE_WITH_TIMEOUT(produced.size(), i, 30000);
+            QTest::qWait(5);
+            m_secondHalfFrom = QDateTime::currentMSecsSinceEpoch();
+        }
+        producer.produce("events", 0, "k" + QByteArray::number(i), "m" + QByteArray::number(i));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(produced.size(), kMessages, 30000);
+    QVERIFY(failed.isEmpty());
+    for (int i = 0; i < kMessages; ++i) {
+        QCOMPARE(produced[i][0].toInt(), 0);
+        QCOMPARE(produced[i][1].toLongLong(), i); // one at a time, in order
+    }
+}
+
+void TestMessageBrowser::cleanupTestCase() {
+    if (m_engine)
+        m_engine->stop();
+    m_engine.reset();
+}
+
+void TestMessageBrowser::browse_data() {
+    QTest::addColumn<int>("from");
+    QTest::addColumn<qint64>("position");
+    QTest::addColumn<int>("limit");
+    QTest::addColumn<int>("order");
+    QTest::addColumn<QList<qint64>>("offsets");
+    const int oldestFirst = int(BrowseOrder::OldestFirst);
+    const int newestFirst = int(BrowseOrder::NewestFirst);
+    QTest::newRow("oldest 5, oldest first")
+        << int(BrowseFrom::Oldest) << qint64(0) << 5 << oldestFirst << QList<qint64>{0, 1, 2, 3, 4};
+    QTest::newRow("oldest 3, newest first")
+        << int(BrowseFrom::Oldest) << qint64(0) << 3 << newestFirst << QList<qint64>{2, 1, 0};
+    QTest::newRow("newest 4, newest first") << int(BrowseFrom::Newest) << qint64(0) << 4
+                                            << newestFirst << QList<qint64>{19, 18, 17, 16};
+    QTest::newRow("newest 3, oldest first")
+        << int(BrowseFrom::Newest) << qint64(0) << 3 << oldestFirst << QList<qint64>{17, 18, 19};
+    QTest::newRow("newest more than there are")
+        << int(BrowseFrom::Newest) << qint64(0) << 100 << oldestFirst << [] {
+               QList<qint64> all;
+               for (int i = 0; i < kMessages; ++i)
+                   all.append(i);
+               return all;
+           }();
+    QTest::newRow("from offset 7, 3")
+        << int(BrowseFrom::Offset) << qint64(7) << 3 << oldestFirst << QList<qint64>{7, 8, 9};
+    QTest::newRow("from offset near the end")
+        << int(BrowseFrom::Offset) << qint64(18) << 10 << oldestFirst << QList<qint64>{18, 19};
+    QTest::newRow("from the end: nothing")
+        << int(BrowseFrom::Offset) << qint64(20) << 10 << oldestFirst << QList<qint64>{};
+    QTest::newRow("from timestamp")
+        << int(BrowseFrom::Timestamp) << qint64(-1) << 100 << oldestFirst
+        << QList<qint64>{10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
+    QTest::newRow("from timestamp, 2 newest first")
+        << int(BrowseFrom::Timestamp) << qint64(-1) << 2 << newestFirst << QList<qint64>{11, 10};
+    QTest::newRow("from a future timestamp")
+        << int(BrowseFrom::Timestamp) << qint64(-2) << 10 << oldestFirst << QList<qint64>{};
+}
+
+void TestMessageBrowser::browse() {
+    QFETCH(int, from);
+    QFETCH(qint64, position);
+    QFETCH(int, limit);
+    QFETCH(int, order);
+    QFETCH(QList<qint64>, offsets);
+    if (position == -1)
+        position = m_secondHalfFrom;
+    else if (position == -2)
+        position = QDateTime::currentMSecsSinceEpoch() + 3600000;
+    BrowseRequest request;
+    request.topic = "events";
+    request.partition = 0;
+    request.from = static_cast<BrowseFrom>(from);
+    request.position = position;
+    request.limit = limit;
+    request.order = static_cast<BrowseOrder>(order);
+    const QList<MessageRow> rows = browseRows(request);
+    QList<qint64> got;
+    for (const MessageRow& row : rows)
+        got.append(row.offset);
+    QCOMPARE(got, offsets);
+}
+
+void TestMessageBrowser::rowsCarryKeyValueAndTimestamp() {
+    BrowseRequest request;
+    request.topic = "events";
+    request.from = BrowseFrom::Offset;
+    request.position = 12;
+    request.limit = 1;
+    const QList<MessageRow> rows = browseRows(request);
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows[0].partition, 0);
+    QCOMPARE(rows[0].key, QByteArray("k12"));
+    QCOMPARE(rows[0].value, QByteArray("m12"));
+    QCOMPARE(rows[0].timestampType, TimestampType::CreateTime);
+    QVERIFY(rows[0].timestamp >= m_secondHalfFrom);
+    QVERIFY(rows[0].timestamp <= QDateTime::currentMSecsSinceEpoch());
+    QVERIFY(rows[0].headers.isEmpty());
+}
+
+void TestMessageBrowser::producedHeadersAreBrowsed() {
+    QVERIFY(createTopic("with-headers", 2));
+    const Headers headers{
+        {"trace-id", "abc-123"}, {"binary", QByteArray("\x00\x01\xff", 3)}, {"trace-id", "second"}};
+    MessageProducer producer(m_profile);
+    QSignalSpy produced(&producer, &MessageProducer::produced);
+    QSignalSpy failed(&producer, &MessageProducer::failed);
+    producer.produce("with-headers", 1, "key", "{\"a\":1}", headers);
+    producer.produce("with-headers", 1, QByteArray(), QByteArray()); // null key and value
+    QTRY_COMPARE_WITH_TIMEOUT(produced.size(), 2, 30000);
+    QVERIFY(failed.isEmpty());
+    QCOMPARE(produced[0][0].toInt(), 1);
+    QCOMPARE(produced[0][1].toLongLong(), 0);
+    QCOMPARE(produced[1][1].toLongLong(), 1);
+
+    BrowseRequest request;
+    request.topic = "with-headers";
+    request.partition = 1;
+    request.from = BrowseFrom::Newest;
+    request.limit = 10;
+    request.order = BrowseOrder::NewestFirst;
+    const QList<MessageRow> rows = browseRows(request);
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows[0].offset, 1);
+    QVERIFY(rows[0].key.isNull());
+    QVERIFY(rows[0].value.isNull());
+    QCOMPARE(rows[1].offset, 0);
+    QCOMPARE(rows[1].key, QByteArray("key"));
+    QCOMPARE(rows[1].headers, headers);
+    QCOMPARE(MessageBrowser::asPrettyJson(rows[1].value), QStringLiteral("{\n    \"a\": 1\n}"));
+
+    request.partition = 0; // the other partition is empty
+    QVERIFY(browseRows(request).isEmpty());
+}
+
+void TestMessageBrowser::produceToMissingPartitionFails() {
+    MessageProducer producer(m_profile);
+    QSignalSpy produced(&producer, &MessageProducer::produced);
+    QSignalSpy failed(&producer, &MessageProducer::failed);
+    producer.produce("events", 7, "k", "v");
+    QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 30000);
+    QVERIFY2(failed[0][0].toString().contains("UNKNOWN_PARTITION"),
+             qPrintable(failed[0][0].toString()));
+    QVERIFY(produced.isEmpty());
+}
+
+void TestMessageBrowser::unknownTopicFails() {
+    MessageBrowser browser(m_profile);
+    QSignalSpy ready(&browser, &MessageBrowser::messagesReady);
+    QSignalSpy failed(&browser, &MessageBrowser::failed);
+    BrowseRequest request;
+    request.topic = "no-such-topic";
+    request.timeoutMs = 3000;
+    browser.browse(request);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 20000);
+    QVERIFY(failed[0][0].toString().contains("no-such-topic"));
+    QVERIFY(ready.isEmpty());
+}
+
+void TestMessageBrowser::newerBrowseSupersedesOlder() {
+    MessageBrowser browser(m_profile);
+    QSignalSpy ready(&browser, &MessageBrowser::messagesReady);
+    BrowseRequest first;
+    first.topic = "events";
+    first.from = BrowseFrom::Oldest;
+    first.limit = 20;
+    BrowseRequest second = first;
+    second.limit = 2;
+    browser.browse(first);
+    browser.browse(second);
+    QTRY_COMPARE_WITH_TIMEOUT(ready.size(), 1, 30000);
+    QTest::qWait(300);
+    QCOMPARE(ready.size(), 1); // the first one's rows were dropped
+    QCOMPARE(ready[0][0].value<QList<MessageRow>>().size(), 2);
+}
+
+void TestMessageBrowser::asUtf8_data() {
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("ascii") << QByteArray("hello") << QStringLiteral("hello");
+    QTest::newRow("utf8") << QByteArray("gr\xc3\xbc\xc3\x9f") << QString::fromUtf8("grüß");
+    QTest::newRow("invalid byte") << QByteArray("a\xff"
+                                                "b")
+                                  << QStringLiteral("a\uFFFDb");
+    QTest::newRow("control bytes")
+        << QByteArray("a\x00\x01\tb\n", 6) << QStringLiteral("a\uFFFD\uFFFD\tb\n");
+    QTest::newRow("empty") << QByteArray() << QString();
+}
+
+void TestMessageBrowser::asUtf8() {
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, text);
+    QCOMPARE(MessageBrowser::asUtf8(bytes), text);
+}
+
+void TestMessageBrowser::asPrettyJson_data() {
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("pretty");
+    QTest::newRow("object")
+        << QByteArray(R"({"b":[1,2],"a":"x"})")
+        << QStringLiteral("{\n    \"a\": \"x\",\n    \"b\": [\n        1,\n        2\n    ]\n}");
+    QTest::newRow("array") << QByteArray("[true,null]")
+                           << QStringLiteral("[\n    true,\n    null\n]");
+    QTest::newRow("not json") << QByteArray("hello {") << QString();
+    QTest::newRow("binary") << QByteArray("\x00\x01", 2) << QString();
+    QTest::newRow("empty") << QByteArray() << QString();
+}
+
+void TestMessageBrowser::asPrettyJson() {
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, pretty);
+    QCOMPARE(MessageBrowser::asPrettyJson(bytes), pretty);
+}
+
+void TestMessageBrowser::asHex_data() {
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("hex");
+    QTest::newRow("empty") << QByteArray() << QString();
+    QTest::newRow("short")
+        << QByteArray("Hi\n")
+        << QStringLiteral("00000000  48 69 0a                                          |Hi.|");
+    QTest::newRow("two lines")
+        << QByteArray("0123456789abcdefXY")
+        << QStringLiteral(
+               "00000000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|\n"
+               "00000010  58 59                                             |XY|");
+}
+
+void TestMessageBrowser::asHex() {
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, hex);
+    QCOMPARE(MessageBrowser::asHex(bytes), hex);
+}
+
+QTEST_GUILESS_MAIN(TestMessageBrowser)
+#include "test_message_browser.moc"
