@@ -529,7 +529,6 @@ void ClusterAccess::applyLeadership(Cluster& c, const std::string& topicName, Pa
 
 std::expected<void, protocol::Error>
 ClusterAccess::appendFollowerBatches(Partition& follower, std::span<const std::uint8_t> bytes) {
-    const std::int64_t start = follower.logEndOffset();
     auto info = follower.log().appendAsFollower(bytes);
     if (!info) {
         return std::unexpected(info.error());
@@ -540,7 +539,6 @@ ClusterAccess::appendFollowerBatches(Partition& follower, std::span<const std::u
         }
         PartitionAccess::recordProducerBatch(follower, batch.header, batch.header.baseOffset);
     }
-    (void)start;
     return {};
 }
 

@@ -39,6 +39,15 @@ public:
     [[nodiscard]] std::int64_t highWatermark() const { return m_highWatermark; }
     [[nodiscard]] std::int64_t logStartOffset() const { return m_log->logStartOffset(); }
     [[nodiscard]] std::int64_t logEndOffset() const { return m_log->logEndOffset(); }
+    // A client's view of the leader epoch (CurrentLeaderEpoch, -1 = not given) against this
+    // replica's: older -> FENCED_LEADER_EPOCH, newer -> UNKNOWN_LEADER_EPOCH, else NONE.
+    [[nodiscard]] protocol::ErrorCode checkLeaderEpoch(std::int32_t currentLeaderEpoch) const {
+        if (currentLeaderEpoch < 0 || currentLeaderEpoch == m_leaderEpoch) {
+            return protocol::ErrorCode::None;
+        }
+        return currentLeaderEpoch < m_leaderEpoch ? protocol::ErrorCode::FencedLeaderEpoch
+                                                  : protocol::ErrorCode::UnknownLeaderEpoch;
+    }
 
     // Leader append of a producer's batch (idempotence checks, offsets, epoch). The caller checks
     // acks / min.insync.replicas first and waits for replication itself.

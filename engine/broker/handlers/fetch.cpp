@@ -51,10 +51,9 @@ struct DelayedFetch : std::enable_shared_from_this<DelayedFetch> {
                     out.errorCode = protocol::toInt(ErrorCode::NotLeaderOrFollower);
                     continue;
                 }
-                if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch != p->leaderEpoch()) {
-                    out.errorCode = protocol::toInt(part.currentLeaderEpoch < p->leaderEpoch()
-                                                        ? ErrorCode::FencedLeaderEpoch
-                                                        : ErrorCode::UnknownLeaderEpoch);
+                if (const ErrorCode epoch = p->checkLeaderEpoch(part.currentLeaderEpoch);
+                    epoch != ErrorCode::None) {
+                    out.errorCode = protocol::toInt(epoch);
                     continue;
                 }
                 out.highWatermark = p->highWatermark();

@@ -63,10 +63,9 @@ void listOffsets(RequestContext& ctx, Responder respond) {
                 out.errorCode = protocol::toInt(ErrorCode::NotLeaderOrFollower);
                 continue;
             }
-            if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch != p->leaderEpoch()) {
-                out.errorCode = protocol::toInt(part.currentLeaderEpoch < p->leaderEpoch()
-                                                    ? ErrorCode::FencedLeaderEpoch
-                                                    : ErrorCode::UnknownLeaderEpoch);
+            if (const ErrorCode epoch = p->checkLeaderEpoch(part.currentLeaderEpoch);
+                epoch != ErrorCode::None) {
+                out.errorCode = protocol::toInt(epoch);
                 continue;
             }
             // Consumers see up to the high watermark; a replica (replicaId >= 0) up to the log end.
