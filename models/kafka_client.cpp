@@ -650,6 +650,19 @@ KafkaClient::offsetCommit(std::int32_t coordinator, const QString& groupId,
     return response;
 }
 
+namespace {
+// A per-topic failure of an admin request: Kafka's error name, and the broker's message or the
+// error's name when it sent none.
+ClientError topicError(const std::string& topic, std::int16_t code,
+                       const std::optional<std::string>& message) {
+    return ClientError{kafkaErrorName(code),
+                       QStringLiteral("topic %1: %2")
+                           .arg(QString::fromStdString(topic),
+                                QString::fromStdString(message.value_or(
+                                    protocol::errorName(static_cast<protocol::ErrorCode>(code)))))};
+}
+} // namespace
+
 ClientResult<protocol::CreateTopicsResponse>
 KafkaClient::createTopics(const protocol::CreateTopicsRequest& request) {
     auto response = send(kController, request);
@@ -657,12 +670,7 @@ KafkaClient::createTopics(const protocol::CreateTopicsRequest& request) {
         return response;
     for (const auto& t : response->topics)
         if (t.errorCode != 0)
-            return std::unexpected(ClientError{
-                kafkaErrorName(t.errorCode),
-                QStringLiteral("topic %1: %2")
-                    .arg(QString::fromStdString(t.name),
-                         QString::fromStdString(t.errorMessage.value_or(
-                             protocol::errorName(static_cast<protocol::ErrorCode>(t.errorCode)))))});
+            return std::unexpected(topicError(t.name, t.errorCode, t.errorMessage));
     return response;
 }
 
@@ -677,12 +685,7 @@ ClientResult<protocol::DeleteTopicsResponse> KafkaClient::deleteTopics(const QSt
         return response;
     for (const auto& t : response->responses)
         if (t.errorCode != 0)
-            return std::unexpected(ClientError{
-                kafkaErrorName(t.errorCode),
-                QStringLiteral("topic %1: %2")
-                    .arg(QString::fromStdString(t.name.value_or("")),
-                         QString::fromStdString(t.errorMessage.value_or(
-                             protocol::errorName(static_cast<protocol::ErrorCode>(t.errorCode)))))});
+            return std::unexpected(topicError(t.name.value_or(""), t.errorCode, t.errorMessage));
     return response;
 }
 
@@ -693,12 +696,7 @@ KafkaClient::createPartitions(const protocol::CreatePartitionsRequest& request) 
         return response;
     for (const auto& t : response->results)
         if (t.errorCode != 0)
-            return std::unexpected(ClientError{
-                kafkaErrorName(t.errorCode),
-                QStringLiteral("topic %1: %2")
-                    .arg(QString::fromStdString(t.name),
-                         QString::fromStdString(t.errorMessage.value_or(
-                             protocol::errorName(static_cast<protocol::ErrorCode>(t.errorCode)))))});
+            return std::unexpected(topicError(t.name, t.errorCode, t.errorMessage));
     return response;
 }
 
