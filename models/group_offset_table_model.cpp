@@ -144,14 +144,7 @@ IndexSpan GroupOffsetTableModel::changedColumns(const Entry& before, const Entry
     if (*before.row == *after.row) {
         return {};
     }
-    return differingColumns(ColumnCount, [&](int column) {
-        for (int role : {int(Qt::DisplayRole), int(SortRole), int(Qt::ToolTipRole)}) {
-            if (cell(before, column, role) != cell(after, column, role)) {
-                return true;
-            }
-        }
-        return false;
-    });
+    return differingCells(ColumnCount, before, after, &cell);
 }
 
 QVariant GroupOffsetTableModel::headerData(int section, Qt::Orientation orientation,

@@ -164,14 +164,7 @@ IndexSpan GroupTableModel::changedColumns(const Entry& before, const Entry& afte
     if (health(before) != health(after)) {
         return {0, ColumnCount - 1};
     }
-    return differingColumns(ColumnCount, [&](int column) {
-        for (int role : {int(Qt::DisplayRole), int(SortRole), int(Qt::ToolTipRole)}) {
-            if (cell(before, column, role) != cell(after, column, role)) {
-                return true;
-            }
-        }
-        return false;
-    });
+    return differingCells(ColumnCount, before, after, &cell);
 }
 
 QVariant GroupTableModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -202,14 +202,7 @@ IndexSpan PartitionTableModel::changedColumns(const Entry& before, const Entry& 
     if (health(before) != health(after)) {
         return {0, ColumnCount - 1};
     }
-    return differingColumns(ColumnCount, [&](int column) {
-        for (int role : {int(Qt::DisplayRole), int(SortRole), int(Qt::ToolTipRole)}) {
-            if (cell(before, column, role) != cell(after, column, role)) {
-                return true;
-            }
-        }
-        return false;
-    });
+    return differingCells(ColumnCount, before, after, &cell);
 }
 
 QVariant PartitionTableModel::headerData(int section, Qt::Orientation orientation, int role) const

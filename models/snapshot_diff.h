@@ -72,6 +72,22 @@ template <typename Differs>
     return span;
 }
 
+// The columns whose cells read differently between two versions of a row, comparing every role a
+// view shows (text, sort key, tooltip). cell(entry, column, role) is the model's cell function.
+template <typename Entry, typename Cell>
+[[nodiscard]] IndexSpan differingCells(int columnCount, const Entry& before, const Entry& after,
+                                       Cell cell)
+{
+    return differingColumns(columnCount, [&](int column) {
+        for (int role : {int(Qt::DisplayRole), int(SortRole), int(Qt::ToolTipRole)}) {
+            if (cell(before, column, role) != cell(after, column, role)) {
+                return true;
+            }
+        }
+        return false;
+    });
+}
+
 // Sorts entries by key when they are not sorted already (snapshots promise sorted vectors; this
 // keeps the models correct even when a producer breaks the promise). compare: <0 / 0 / >0.
 template <typename Entry, typename Compare>
