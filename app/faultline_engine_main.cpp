@@ -1,12 +1,11 @@
 // faultline-engine: the headless sandbox. Prints the bootstrap servers and the control URL once
 // every broker accepts connections, serves until SIGINT/SIGTERM, then shuts down cleanly.
+#include "app/allocator_tuning.h"
 #include "engine/broker/control_server.h"
 #include "engine/broker/engine.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <malloc.h>
 
 #include <csignal>
 #include <cstdio>
@@ -53,10 +52,7 @@ int main(int argc, char** argv) {
     using faultline::broker::Engine;
     using faultline::broker::EngineOptions;
 
-    // Request frames and fetch reads are buffers of up to a few MiB: keep them on the heap instead of
-    // glibc's per-allocation mmap/munmap, whose page faults and zeroing cost more than the copy.
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    faultline::app::tuneAllocatorForEngine();
 
     auto logger = spdlog::stderr_color_mt("faultline");
     spdlog::set_default_logger(logger);

@@ -3,6 +3,7 @@
 //   faultline --sandbox               start the local sandbox in this process and attach to it
 //   faultline --bootstrap HOST:PORT   attach to that cluster (PLAINTEXT)
 //   --screenshot FILE --quit-after MS grab the window after the first snapshot (or MS) and quit
+#include "app/allocator_tuning.h"
 #include "ui/app_icon.h"
 #include "ui/main_window.h"
 #include "ui/sandbox_panel.h"
@@ -16,6 +17,7 @@
 
 int main(int argc, char* argv[])
 {
+    faultline::app::tuneAllocatorForEngine(); // the sandbox engine runs in this process
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Faultline"));
     QApplication::setApplicationName(QStringLiteral("faultline"));

@@ -90,6 +90,9 @@ using ReplicaKey = std::pair<std::string, std::int32_t>;
 } // namespace
 
 struct Cluster::Impl {
+    // broker id -> the thread writing its follower replicas' data (declared before `replicas`:
+    // logs wait for their writes when they close, so the writers must outlive them)
+    std::map<std::int32_t, std::unique_ptr<storage::LogWriter>> writers;
     // broker id -> (topic, partition) -> replica
     std::map<std::int32_t, std::map<ReplicaKey, std::unique_ptr<Partition>, std::less<>>> replicas;
     std::map<std::uint64_t, std::shared_ptr<asio::steady_timer>> timers;
@@ -110,10 +113,12 @@ struct ClusterAccess {
                                                             const PartitionMeta& meta);
     static void applyLeadership(Cluster& c, const std::string& topic, PartitionMeta& meta);
     static void replicate(Cluster& c, Partition& leader, std::span<const std::uint8_t> bytes,
-                          std::int64_t previousEnd);
+                          std::int64_t previousEnd, const std::shared_ptr<const void>& owner);
+    static storage::LogWriter* writerFor(Cluster& c, std::int32_t brokerId);
     static void catchUp(Cluster& c, Partition& leader, Partition& follower);
-    static std::expected<void, protocol::Error> appendFollowerBatches(Partition& follower,
-                                                                      std::span<const std::uint8_t> bytes);
+    static std::expected<void, protocol::Error>
+    appendFollowerBatches(Partition& follower, std::span<const std::uint8_t> bytes,
+                          protocol::BatchTrust trust, std::shared_ptr<const void> owner);
     static void updateHighWatermark(Cluster& c, Partition& leader, PartitionMeta& meta);
     static void checkIsr(Cluster& c);
     static void maintainLogs(Cluster& c);
@@ -478,10 +483,12 @@ std::expected<void, protocol::Error> ClusterAccess::openReplica(Cluster& c, std:
     if (!log) {
         return std::unexpected(log.error());
     }
+    (*log)->setWriter(writerFor(c, brokerId));
     auto replica = std::make_unique<Partition>(topic.name, meta.partition, brokerId, std::move(*log));
     PartitionAccess::state(*replica).onAppend = [&c](Partition& leader, std::span<const std::uint8_t> bytes,
-                                                     std::int64_t previousEnd) {
-        replicate(c, leader, bytes, previousEnd);
+                                                     std::int64_t previousEnd,
+                                                     const std::shared_ptr<const void>& owner) {
+        replicate(c, leader, bytes, previousEnd, owner);
     };
     c.m_impl->replicas[brokerId][ReplicaKey{topic.name, meta.partition}] = std::move(replica);
     return {};
@@ -527,9 +534,18 @@ void ClusterAccess::applyLeadership(Cluster& c, const std::string& topicName, Pa
     updateHighWatermark(c, *leader, meta);
 }
 
+storage::LogWriter* ClusterAccess::writerFor(Cluster& c, std::int32_t brokerId) {
+    auto& writer = c.m_impl->writers[brokerId];
+    if (!writer) {
+        writer = std::make_unique<storage::LogWriter>("fl-replica-" + std::to_string(brokerId));
+    }
+    return writer.get();
+}
+
 std::expected<void, protocol::Error>
-ClusterAccess::appendFollowerBatches(Partition& follower, std::span<const std::uint8_t> bytes) {
-    auto info = follower.log().appendAsFollower(bytes);
+ClusterAccess::appendFollowerBatches(Partition& follower, std::span<const std::uint8_t> bytes,
+                                     protocol::BatchTrust trust, std::shared_ptr<const void> owner) {
+    auto info = follower.log().appendAsFollower(bytes, trust, std::move(owner));
     if (!info) {
         return std::unexpected(info.error());
     }
@@ -568,7 +584,9 @@ void ClusterAccess::catchUp(Cluster& c, Partition& leader, Partition& follower) 
                           chunk ? std::string("empty read") : chunk.error().message);
             return;
         }
-        if (auto r = appendFollowerBatches(follower, *chunk->bytes); !r) {
+        if (auto r = appendFollowerBatches(follower, *chunk->bytes, protocol::BatchTrust::Untrusted,
+                                           nullptr);
+            !r) {
             spdlog::error("replication of {}-{} to broker {} failed: {}", leader.topic(),
                           leader.index(), follower.brokerId(), r.error().message);
             return;
@@ -577,8 +595,10 @@ void ClusterAccess::catchUp(Cluster& c, Partition& leader, Partition& follower) 
     (void)c;
 }
 
+// In-process replication: each follower takes the leader's validated bytes as they are (its data
+// write runs on its broker's LogWriter thread when the bytes have an owner).
 void ClusterAccess::replicate(Cluster& c, Partition& leader, std::span<const std::uint8_t> bytes,
-                              std::int64_t previousEnd) {
+                              std::int64_t previousEnd, const std::shared_ptr<const void>& owner) {
     PartitionMeta* meta = mutableMeta(c, leader.topic(), leader.index());
     if (meta == nullptr) {
         return;
@@ -591,7 +611,8 @@ void ClusterAccess::replicate(Cluster& c, Partition& leader, std::span<const std
             continue; // broker down: it falls behind
         }
         if (follower->logEndOffset() == previousEnd) {
-            if (auto r = appendFollowerBatches(*follower, bytes); !r) {
+            if (auto r = appendFollowerBatches(*follower, bytes, protocol::BatchTrust::Validated, owner);
+                !r) {
                 spdlog::error("replication of {}-{} to broker {} failed: {}", leader.topic(),
                               leader.index(), b, r.error().message);
                 continue;

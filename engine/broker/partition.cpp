@@ -54,7 +54,8 @@ void PartitionAccess::recordProducerBatch(Partition& p, const protocol::RecordBa
 }
 
 std::expected<ProduceAppend, protocol::Error>
-Partition::appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs) {
+Partition::appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs,
+                              std::shared_ptr<const void> owner) {
     if (!m_isLeader) {
         return std::unexpected(makeError(ErrorCode::NotLeaderOrFollower,
                                          fmt::format("broker {} is not the leader of {}-{}",
@@ -121,13 +122,14 @@ Partition::appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs)
         }
     }
     const std::int64_t previousEnd = m_log->logEndOffset();
-    auto info = m_log->appendAsLeader(batch, m_leaderEpoch, nowMs);
+    // validateBatch ran above: the log does not check the CRC a second time.
+    auto info = m_log->appendAsLeader(batch, m_leaderEpoch, nowMs, protocol::BatchTrust::Validated);
     if (!info) {
         return std::unexpected(info.error());
     }
     PartitionAccess::recordProducerBatch(*this, *header, info->firstOffset);
     if (m_state->onAppend) {
-        m_state->onAppend(*this, batch, previousEnd);
+        m_state->onAppend(*this, batch, previousEnd, owner);
     }
     return ProduceAppend{info->firstOffset, info->lastOffset, info->logAppendTime,
                          m_log->logStartOffset(), false};
@@ -146,7 +148,7 @@ Partition::appendInternal(std::span<std::uint8_t> batch, std::int64_t nowMs) {
         return std::unexpected(info.error());
     }
     if (m_state->onAppend) {
-        m_state->onAppend(*this, batch, previousEnd);
+        m_state->onAppend(*this, batch, previousEnd, nullptr);
     }
     return ProduceAppend{info->firstOffset, info->lastOffset, info->logAppendTime,
                          m_log->logStartOffset(), false};

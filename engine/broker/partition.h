@@ -51,8 +51,10 @@ public:
 
     // Leader append of a producer's batch (idempotence checks, offsets, epoch). The caller checks
     // acks / min.insync.replicas first and waits for replication itself.
+    // `owner` keeps the batch's bytes alive: followers may write them after this returns.
     [[nodiscard]] std::expected<ProduceAppend, protocol::Error>
-    appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs);
+    appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs,
+                       std::shared_ptr<const void> owner = {});
     // Leader append of records the broker writes itself (group offsets in __consumer_offsets).
     [[nodiscard]] std::expected<ProduceAppend, protocol::Error>
     appendInternal(std::span<std::uint8_t> batch, std::int64_t nowMs);

@@ -33,7 +33,10 @@ struct Partition::State {
     std::map<std::uint64_t, Partition::Listener> listeners;
     std::uint64_t nextListenerId = 1;
     // Set by the cluster: replicates a leader append (bytes as stored, starting at previousEnd).
-    std::function<void(Partition&, std::span<const std::uint8_t>, std::int64_t previousEnd)> onAppend;
+    // bytes: the appended batches; owner keeps them alive (null: valid only during the call).
+    std::function<void(Partition&, std::span<const std::uint8_t> bytes, std::int64_t previousEnd,
+                       const std::shared_ptr<const void>& owner)>
+        onAppend;
 };
 
 struct PartitionAccess {

@@ -16,10 +16,17 @@ namespace faultline::broker {
 
 class Cluster;
 
+// An encoded response body: `bytes`, with the records listed in `splices` written in between
+// by the connection (from memory with gather writes, from log segment files with sendfile).
+struct ResponseBody {
+    std::vector<std::uint8_t> bytes;
+    std::vector<protocol::Splice> splices;
+};
+
 // Filled by the connection; called once, from the engine's core strand.
 struct ResponseSlot {
     // body == nullopt with close == false: no response at all (Produce acks=0)
-    std::function<void(std::optional<std::vector<std::uint8_t>> body, bool close)> complete;
+    std::function<void(std::optional<ResponseBody> body, bool close)> complete;
 };
 
 class Responder {
@@ -30,12 +37,13 @@ public:
 
     // Encodes the response body with the request's version; the connection adds the header.
     template <typename Message> void send(const Message& message) {
-        std::vector<std::uint8_t> body;
-        protocol::Writer writer(body);
+        ResponseBody body;
+        protocol::Writer writer(body.bytes, &body.splices);
         message.write(writer, m_apiVersion);
-        sendBytes(std::move(body));
+        sendBody(std::move(body));
     }
-    void sendBytes(std::vector<std::uint8_t> body) {
+    void sendBytes(std::vector<std::uint8_t> bytes) { sendBody(ResponseBody{std::move(bytes), {}}); }
+    void sendBody(ResponseBody body) {
         if (auto slot = take()) {
             slot->complete(std::move(body), false);
         }

@@ -68,6 +68,10 @@ parseBatchHeader(std::span<const std::uint8_t> bytes);
 [[nodiscard]] std::expected<RecordBatchHeader, Error>
 validateBatch(std::span<const std::uint8_t> batch);
 
+// Whether bytes still need validateBatch(): Validated bytes already passed it in this process (a
+// leader's batch handed to its in-process followers), so only their headers are parsed again.
+enum class BatchTrust { Untrusted, Validated };
+
 // Walks concatenated batches by their Length fields (no CRC check). A truncated trailing batch (or
 // a Length too small to be a batch) ends the walk; `complete` is then false.
 struct BatchSpan {

@@ -15,15 +15,42 @@ Records Records::copyOf(std::span<const std::uint8_t> data) {
 }
 
 Records Records::share(std::shared_ptr<const std::vector<std::uint8_t>> buf) {
+    if (!buf) {
+        return share(std::shared_ptr<const void>(), {});
+    }
+    const std::span<const std::uint8_t> view(buf->data(), buf->size());
+    return share(std::shared_ptr<const void>(std::move(buf)), view);
+}
+
+Records Records::share(std::shared_ptr<const void> owner, std::span<const std::uint8_t> bytes) {
     Records r;
-    if (buf) r.bytes = std::span<const std::uint8_t>(buf->data(), buf->size());
-    r.owner = std::move(buf);
+    r.owner = std::move(owner);
+    r.bytes = bytes;
     r.isNull = false;
     return r;
 }
 
+Records Records::fromExternal(std::shared_ptr<const ExternalBytes> external) {
+    Records r;
+    r.external = std::move(external);
+    r.isNull = false;
+    return r;
+}
+
+Records Records::materialized() const {
+    if (!external) {
+        return *this;
+    }
+    auto buf = std::make_shared<std::vector<std::uint8_t>>(external->size());
+    if (!external->copyTo(buf->data())) {
+        buf->clear();
+    }
+    return share(std::shared_ptr<const std::vector<std::uint8_t>>(std::move(buf)));
+}
+
 bool Records::operator==(const Records& other) const {
     if (isNull || other.isNull) return isNull == other.isNull;
+    if (external || other.external) return materialized() == other.materialized();
     return std::equal(bytes.begin(), bytes.end(), other.bytes.begin(), other.bytes.end());
 }
 
@@ -31,8 +58,7 @@ bool Records::operator==(const Records& other) const {
 
 Reader::Reader(std::span<const std::uint8_t> data) : m_data(data) {}
 
-Reader::Reader(std::shared_ptr<const std::vector<std::uint8_t>> owner,
-               std::span<const std::uint8_t> data)
+Reader::Reader(std::shared_ptr<const void> owner, std::span<const std::uint8_t> data)
     : m_owner(std::move(owner)), m_data(data) {}
 
 void Reader::fail() { m_ok = false; }
@@ -227,6 +253,9 @@ void Reader::skipTaggedFields() {
 
 Writer::Writer(std::vector<std::uint8_t>& out) : m_out(out) {}
 
+Writer::Writer(std::vector<std::uint8_t>& out, std::vector<Splice>* splices)
+    : m_out(out), m_splices(splices) {}
+
 void Writer::writeBigEndian(std::uint64_t v, std::size_t n) {
     for (std::size_t i = n; i > 0; --i) m_out.push_back(static_cast<std::uint8_t>(v >> (8 * (i - 1))));
 }
@@ -307,6 +336,19 @@ void Writer::writeNullableBytes(const std::optional<std::vector<std::uint8_t>>& 
 void Writer::writeRecords(const Records& v, bool compact) {
     if (v.isNull) {
         writeLength(-1, compact, false);
+        return;
+    }
+    const std::size_t n = v.size();
+    if (m_splices != nullptr && n >= kSpliceMinBytes) {
+        writeLength(static_cast<std::int64_t>(n), compact, false);
+        m_splices->push_back(Splice{m_out.size(), v});
+        return;
+    }
+    if (v.external) {
+        // Unreadable bytes (a log segment deleted under a fetch, say) go out as an empty record
+        // set: the client simply fetches that offset again.
+        const Records copy = v.materialized();
+        writeBytes(copy.bytes, compact);
         return;
     }
     writeBytes(v.bytes, compact);

@@ -17,25 +17,47 @@ namespace faultline::protocol {
 
 using Uuid = std::array<std::uint8_t, 16>;
 
-// A nullable, shared, zero-copy byte range (the `records` type): stays valid while `owner` lives.
+// Bytes that live outside the encoder's buffer (a range of a log segment file, say) and that a
+// transport can write in place instead of copying them into the message body.
+class ExternalBytes {
+public:
+    virtual ~ExternalBytes() = default;
+    [[nodiscard]] virtual std::size_t size() const = 0;
+    // Copies all size() bytes to `out`; false when they cannot be read (any more).
+    [[nodiscard]] virtual bool copyTo(std::uint8_t* out) const = 0;
+};
+
+// A nullable, shared, zero-copy byte range (the `records` type): either `bytes`, a view kept valid
+// by `owner`, or `external` bytes the encoder leaves to the transport (see Splice).
 struct Records {
-    std::shared_ptr<const std::vector<std::uint8_t>> owner;
-    std::span<const std::uint8_t> bytes; // view into *owner (or empty)
+    std::shared_ptr<const void> owner;
+    std::span<const std::uint8_t> bytes; // view into *owner (or empty); unused when external
+    std::shared_ptr<const ExternalBytes> external;
     bool isNull = true;
 
     static Records copyOf(std::span<const std::uint8_t> data); // non-null, owns a copy
     static Records share(std::shared_ptr<const std::vector<std::uint8_t>> buf); // whole buffer
-    std::size_t size() const { return bytes.size(); }
+    static Records share(std::shared_ptr<const void> owner, std::span<const std::uint8_t> bytes);
+    static Records fromExternal(std::shared_ptr<const ExternalBytes> external);
+    std::size_t size() const { return external ? external->size() : bytes.size(); }
+    // The bytes in memory: `bytes`, or a copy of the external ones (empty if they cannot be read).
+    [[nodiscard]] Records materialized() const;
     // Equal when both are null, or both non-null with the same bytes.
     bool operator==(const Records& other) const;
+};
+
+// Records an encoder left out of its buffer: their bytes belong at `offset` of the encoded body
+// (after the length prefix already written there). A transport writes body and splices in order.
+struct Splice {
+    std::size_t offset = 0;
+    Records records;
 };
 
 class Reader {
 public:
     explicit Reader(std::span<const std::uint8_t> data);
-    // readRecords() then shares `owner` (zero copy); `data` must lie inside *owner.
-    Reader(std::shared_ptr<const std::vector<std::uint8_t>> owner,
-           std::span<const std::uint8_t> data);
+    // readRecords() then shares `owner` (zero copy); `data` must stay valid while owner lives.
+    Reader(std::shared_ptr<const void> owner, std::span<const std::uint8_t> data);
 
     bool ok() const { return m_ok; }
     void fail();
@@ -71,7 +93,7 @@ private:
     // Length of a string/bytes: -1 for null, otherwise validated against remaining().
     std::int64_t readLength(bool compact, bool nullable16);
 
-    std::shared_ptr<const std::vector<std::uint8_t>> m_owner;
+    std::shared_ptr<const void> m_owner;
     std::span<const std::uint8_t> m_data;
     std::size_t m_pos = 0;
     bool m_ok = true;
@@ -80,6 +102,10 @@ private:
 class Writer {
 public:
     explicit Writer(std::vector<std::uint8_t>& out);
+    // With `splices`, records of at least kSpliceMinBytes are not copied into `out`: only their
+    // length is written and a Splice names where their bytes go. Without, everything is copied.
+    Writer(std::vector<std::uint8_t>& out, std::vector<Splice>* splices);
+    static constexpr std::size_t kSpliceMinBytes = 16 * 1024;
 
     void writeInt8(std::int8_t v);
     void writeInt16(std::int16_t v);
@@ -112,6 +138,7 @@ private:
     void writeLength(std::int64_t n, bool compact, bool int16Length); // n = -1 for null
 
     std::vector<std::uint8_t>& m_out;
+    std::vector<Splice>* m_splices = nullptr;
 };
 
 std::size_t unsignedVarintSize(std::uint32_t v);

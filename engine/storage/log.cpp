@@ -229,7 +229,7 @@ void Log::maybeRoll(std::int64_t nowMs) {
 }
 
 std::expected<std::vector<protocol::BatchSpan>, Error>
-Log::splitAndValidate(std::span<const std::uint8_t> batches) const {
+Log::splitAndValidate(std::span<const std::uint8_t> batches, protocol::BatchTrust trust) const {
     if (batches.empty()) {
         return std::unexpected(makeError(ErrorCode::InvalidRecord, "append without record batches"));
     }
@@ -243,6 +243,9 @@ Log::splitAndValidate(std::span<const std::uint8_t> batches) const {
         return std::unexpected(makeError(ErrorCode::CorruptMessage,
                                          "record batch at byte " + std::to_string(used) +
                                              " is truncated or has a bad Length"));
+    }
+    if (trust == protocol::BatchTrust::Validated) {
+        return spans;
     }
     for (const auto& s : spans) {
         auto valid = protocol::validateBatch(batches.subspan(s.position, s.size));
@@ -270,8 +273,10 @@ void Log::afterAppend(std::span<const protocol::BatchSpan> batches, std::int32_t
 }
 
 std::expected<AppendInfo, Error> Log::appendAsLeader(std::span<std::uint8_t> batches,
-                                                     std::int32_t leaderEpoch, std::int64_t nowMs) {
-    auto spans = splitAndValidate(batches);
+                                                     std::int32_t leaderEpoch, std::int64_t nowMs,
+                                                     protocol::BatchTrust trust) {
+    settleWrites(); // a follower that has just become the leader
+    auto spans = splitAndValidate(batches, trust);
     if (!spans) {
         return std::unexpected(spans.error());
     }
@@ -326,8 +331,27 @@ std::expected<AppendInfo, Error> Log::appendAsLeader(std::span<std::uint8_t> bat
     return info;
 }
 
-std::expected<AppendInfo, Error> Log::appendAsFollower(std::span<const std::uint8_t> batches) {
-    auto spans = splitAndValidate(batches);
+void Log::setWriter(LogWriter* writer) {
+    waitForWrites();
+    m_writer = writer;
+}
+
+void Log::settleWrites() {
+    m_pending->wait();
+    if (auto failure = m_pending->takeFailure()) {
+        spdlog::error("log {}: a deferred write failed ({}); truncating to offset {}", m_dir.string(),
+                      failure->second.message, failure->first);
+        truncateTo(failure->first);
+    }
+}
+
+std::expected<AppendInfo, Error> Log::appendAsFollower(std::span<const std::uint8_t> batches,
+                                                       protocol::BatchTrust trust,
+                                                       std::shared_ptr<const void> owner) {
+    if (m_pending->failed()) {
+        settleWrites();
+    }
+    auto spans = splitAndValidate(batches, trust);
     if (!spans) {
         return std::unexpected(spans.error());
     }
@@ -360,15 +384,23 @@ std::expected<AppendInfo, Error> Log::appendAsFollower(std::span<const std::uint
     if (seg.empty()) {
         seg.setRollBaseMs(nowMs);
     }
-    if (auto r = seg.append(batches, *spans); !r) {
+    if (m_writer != nullptr && owner) {
+        auto position = seg.appendDeferred(batches, *spans);
+        if (!position) {
+            return std::unexpected(position.error());
+        }
+        m_writer->submit(LogWriter::Write{seg.logFile(), *position, batches, std::move(owner),
+                                          m_pending, info.firstOffset});
+    } else if (auto r = seg.append(batches, *spans); !r) {
         return std::unexpected(r.error());
     }
     afterAppend(*spans, info.recordCount, nowMs);
     return info;
 }
 
-std::expected<ReadResult, Error> Log::read(std::int64_t offset, std::int32_t maxBytes,
-                                           std::int64_t maxOffset, bool minOneBatch) const {
+std::expected<Log::ReadStart, Error> Log::locateRead(std::int64_t offset,
+                                                     std::int64_t maxOffset) const {
+    waitForWrites();
     const std::int64_t leo = logEndOffset();
     if (offset < m_logStartOffset || offset > leo) {
         return std::unexpected(makeError(ErrorCode::OffsetOutOfRange,
@@ -376,32 +408,92 @@ std::expected<ReadResult, Error> Log::read(std::int64_t offset, std::int32_t max
                                              std::to_string(m_logStartOffset) + ", " +
                                              std::to_string(leo) + "]"));
     }
-    static const auto kEmpty = std::make_shared<const std::vector<std::uint8_t>>();
-    ReadResult result{kEmpty, offset};
+    ReadStart start;
     if (offset == leo || offset >= maxOffset) {
-        return result;
+        return start;
     }
     const LogSegment* seg = segmentFor(offset);
     if (seg == nullptr) {
-        return result;
+        return start;
     }
-    std::int64_t position = -1;
     for (const auto& hint : m_readHints) {
         if (hint.offset == offset && hint.segmentBase == seg->baseOffset()) {
-            position = hint.position;
-            break;
+            start.segment = seg;
+            start.position = hint.position;
+            return start;
         }
     }
-    if (position < 0) {
-        auto located = seg->locate(offset);
-        if (!located) {
-            return std::unexpected(located.error());
-        }
-        if (!*located) {
-            return result;
-        }
-        position = (*located)->position;
+    auto located = seg->locate(offset);
+    if (!located) {
+        return std::unexpected(located.error());
     }
+    if (*located) {
+        start.segment = seg;
+        start.position = (*located)->position;
+    }
+    return start;
+}
+
+void Log::rememberRead(std::int64_t nextOffset, const LogSegment& seg, std::int64_t position) const {
+    m_readHints[m_nextHint] = ReadHint{nextOffset, seg.baseOffset(), position};
+    m_nextHint = (m_nextHint + 1) % m_readHints.size();
+}
+
+std::expected<RecordsReadResult, Error> Log::readRecords(std::int64_t offset, std::int32_t maxBytes,
+                                                         std::int64_t maxOffset,
+                                                         bool minOneBatch) const {
+    auto start = locateRead(offset, maxOffset);
+    if (!start) {
+        return std::unexpected(start.error());
+    }
+    RecordsReadResult result{protocol::Records::share(std::shared_ptr<const void>(), {}), offset};
+    const LogSegment* seg = start->segment;
+    if (seg == nullptr) {
+        return result;
+    }
+    const std::int64_t position = start->position;
+    const std::int64_t limit = position + std::max<std::int32_t>(maxBytes, 0);
+    std::int64_t end = position;
+    std::int64_t next = offset;
+    // Only the batch headers are read (a small window each), to cut the range at batch boundaries.
+    auto scanned = seg->scan(
+        position,
+        [&](const protocol::RecordBatchHeader& h, std::int64_t at) {
+            const std::int64_t batchEnd = at + static_cast<std::int64_t>(h.totalSize());
+            if (h.lastOffset() >= maxOffset || (batchEnd > limit && !(minOneBatch && end == position))) {
+                return false;
+            }
+            end = batchEnd;
+            next = h.nextOffset();
+            return batchEnd < limit;
+        },
+        kHeaderScanWindow);
+    if (!scanned) {
+        return std::unexpected(scanned.error());
+    }
+    if (end == position) {
+        return result;
+    }
+    rememberRead(next, *seg, end);
+    result.records = protocol::Records::fromExternal(std::make_shared<const FileSlice>(
+        seg->logFile(), position, static_cast<std::size_t>(end - position)));
+    result.nextOffset = next;
+    return result;
+}
+
+std::expected<ReadResult, Error> Log::read(std::int64_t offset, std::int32_t maxBytes,
+                                           std::int64_t maxOffset, bool minOneBatch) const {
+    static const auto kEmpty = std::make_shared<const std::vector<std::uint8_t>>();
+    ReadResult result{kEmpty, offset};
+    auto start = locateRead(offset, maxOffset);
+    if (!start) {
+        return std::unexpected(start.error());
+    }
+    const LogSegment* seg = start->segment;
+    if (seg == nullptr) {
+        return result;
+    }
+    const std::int64_t position = start->position;
     const std::int64_t available = seg->size() - position;
     std::int64_t want = std::min<std::int64_t>(available, std::max<std::int32_t>(maxBytes, 0));
     auto buffer = std::make_shared<std::vector<std::uint8_t>>();
@@ -444,9 +536,7 @@ std::expected<ReadResult, Error> Log::read(std::int64_t offset, std::int32_t max
         return result;
     }
     buffer->resize(used);
-    m_readHints[m_nextHint] =
-        ReadHint{next, seg->baseOffset(), position + static_cast<std::int64_t>(used)};
-    m_nextHint = (m_nextHint + 1) % m_readHints.size();
+    rememberRead(next, *seg, position + static_cast<std::int64_t>(used));
     result.bytes = std::move(buffer);
     result.nextOffset = next;
     return result;
@@ -454,6 +544,7 @@ std::expected<ReadResult, Error> Log::read(std::int64_t offset, std::int32_t max
 
 std::optional<std::pair<std::int64_t, std::int64_t>>
 Log::offsetForTimestamp(std::int64_t timestampMs) const {
+    waitForWrites();
     for (const auto& [base, seg] : m_segments) {
         if (seg->maxTimestamp() < timestampMs || seg->nextOffset() <= m_logStartOffset) {
             continue;
@@ -497,6 +588,7 @@ void Log::clearReadHints() const {
 }
 
 void Log::truncateTo(std::int64_t offset) {
+    waitForWrites();
     if (offset >= logEndOffset()) {
         return;
     }
@@ -521,6 +613,7 @@ void Log::truncateTo(std::int64_t offset) {
 }
 
 void Log::truncateFullyAndStartAt(std::int64_t offset) {
+    waitForWrites();
     clearReadHints();
     while (!m_segments.empty()) {
         deleteSegment(m_segments.begin());
@@ -554,6 +647,7 @@ void Log::setLogStartOffset(std::int64_t offset) {
 }
 
 std::expected<void, Error> Log::deleteRecordsBefore(std::int64_t offset) {
+    waitForWrites();
     if (offset > logEndOffset() || offset < 0) {
         return std::unexpected(makeError(ErrorCode::OffsetOutOfRange,
                                          "delete records before " + std::to_string(offset) +
@@ -603,6 +697,7 @@ std::int64_t Log::applyRetention(std::int64_t nowMs) {
 }
 
 void Log::flush() {
+    waitForWrites();
     for (const auto& [base, seg] : m_segments) {
         if (auto r = seg->flush(); !r) {
             spdlog::error("log {}: {}", m_dir.string(), r.error().message);
@@ -612,6 +707,9 @@ void Log::flush() {
 }
 
 void Log::maybeFlush(std::int64_t nowMs) {
+    if (m_pending->failed()) {
+        settleWrites();
+    }
     if (m_unflushedMessages > 0 && m_config.flushMs != INT64_MAX &&
         nowMs - m_lastFlushMs >= m_config.flushMs) {
         m_lastFlushMs = nowMs;
@@ -642,6 +740,7 @@ const std::vector<EpochEntry>& Log::epochEntries() const {
 
 void Log::forEachBatch(std::int64_t fromOffset,
                        const std::function<void(const protocol::RecordBatchHeader&)>& fn) const {
+    waitForWrites();
     for (const auto& [base, seg] : m_segments) {
         if (seg->nextOffset() <= fromOffset) {
             continue;

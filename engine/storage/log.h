@@ -3,7 +3,9 @@
 
 #include "engine/protocol/error_code.h"
 #include "engine/protocol/record_batch.h"
+#include "engine/protocol/wire.h"
 #include "engine/storage/leader_epoch_cache.h"
+#include "engine/storage/log_writer.h"
 
 #include <array>
 #include <climits>
@@ -44,6 +46,12 @@ struct AppendInfo {
     std::size_t bytes = 0;
 };
 
+// Log::readRecords: the batches as a slice of the segment file (sent with sendfile), or empty.
+struct RecordsReadResult {
+    protocol::Records records; // non-null; external (a FileSlice) when it holds batches
+    std::int64_t nextOffset = 0;
+};
+
 struct ReadResult {
     std::shared_ptr<const std::vector<std::uint8_t>> bytes; // whole batches, maybe empty
     std::int64_t nextOffset = 0;
@@ -66,16 +74,30 @@ public:
     // place (and LogAppendTime when configured) and writes them with one pwrite. On any error
     // nothing is written.
     [[nodiscard]] std::expected<AppendInfo, protocol::Error>
-    appendAsLeader(std::span<std::uint8_t> batches, std::int32_t leaderEpoch, std::int64_t nowMs);
+    appendAsLeader(std::span<std::uint8_t> batches, std::int32_t leaderEpoch, std::int64_t nowMs,
+                   protocol::BatchTrust trust = protocol::BatchTrust::Untrusted);
     // Follower append: batches carry their offsets (the first must equal logEndOffset(), the rest
     // follow densely -> else OffsetOutOfRange); every batch is CRC-checked.
+    // With a writer set (setWriter) and an `owner` keeping `batches` alive, the data write goes to
+    // the writer's thread and this returns once offsets and indexes are updated.
     [[nodiscard]] std::expected<AppendInfo, protocol::Error>
-    appendAsFollower(std::span<const std::uint8_t> batches);
+    appendAsFollower(std::span<const std::uint8_t> batches,
+                     protocol::BatchTrust trust = protocol::BatchTrust::Untrusted,
+                     std::shared_ptr<const void> owner = {});
+    // The thread that performs deferred follower writes (nullptr: every write is synchronous).
+    void setWriter(LogWriter* writer);
+    // Waits until deferred writes are on file (reads, truncation, flush and close do it first).
+    void waitForWrites() const { m_pending->wait(); }
     // Whole batches from the one holding `offset`, up to maxBytes (at least one whole batch when
     // minOneBatch), only batches whose last offset < maxOffset, from one segment.
     // offset outside [logStartOffset, logEndOffset] -> OffsetOutOfRange.
     [[nodiscard]] std::expected<ReadResult, protocol::Error>
     read(std::int64_t offset, std::int32_t maxBytes, std::int64_t maxOffset, bool minOneBatch) const;
+    // The same batches as read(), as a FileSlice of the segment file: no data is read, only the
+    // batch headers that set the range's end (the Fetch path, which sends it with sendfile).
+    [[nodiscard]] std::expected<RecordsReadResult, protocol::Error>
+    readRecords(std::int64_t offset, std::int32_t maxBytes, std::int64_t maxOffset,
+                bool minOneBatch) const;
 
     [[nodiscard]] std::int64_t logStartOffset() const { return m_logStartOffset; }
     [[nodiscard]] std::int64_t logEndOffset() const;
@@ -135,13 +157,23 @@ private:
     [[nodiscard]] std::expected<void, protocol::Error>
     maybeRollForAppend(std::int64_t bytes, std::int64_t lastOffset, std::int64_t nowMs);
     [[nodiscard]] std::expected<std::vector<protocol::BatchSpan>, protocol::Error>
-    splitAndValidate(std::span<const std::uint8_t> batches) const;
+    splitAndValidate(std::span<const std::uint8_t> batches, protocol::BatchTrust trust) const;
     void afterAppend(std::span<const protocol::BatchSpan> batches, std::int32_t records,
                      std::int64_t nowMs);
     void deleteSegment(std::map<std::int64_t, std::unique_ptr<LogSegment>>::iterator it);
     void setLogStartOffset(std::int64_t offset);
     void persistLogStartOffset();
     void clearReadHints() const;
+    // Waits for deferred writes; a failed one truncates the log at its first offset.
+    void settleWrites();
+    struct ReadStart {
+        const LogSegment* segment = nullptr; // nullptr: nothing to read
+        std::int64_t position = 0;
+    };
+    [[nodiscard]] std::expected<ReadStart, protocol::Error> locateRead(std::int64_t offset,
+                                                                       std::int64_t maxOffset) const;
+    void rememberRead(std::int64_t nextOffset, const LogSegment& seg, std::int64_t position) const;
+    static constexpr std::size_t kHeaderScanWindow = 4096;
 
     struct ReadHint {
         std::int64_t offset = -1;
@@ -157,6 +189,8 @@ private:
     std::int64_t m_unflushedMessages = 0;
     std::int64_t m_lastFlushMs = 0;
     bool m_closed = false;
+    LogWriter* m_writer = nullptr;
+    std::shared_ptr<PendingWrites> m_pending = std::make_shared<PendingWrites>();
     mutable std::array<ReadHint, 8> m_readHints{};
     mutable std::size_t m_nextHint = 0;
 };

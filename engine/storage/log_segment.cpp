@@ -46,8 +46,9 @@ std::uint64_t getBe64(const std::uint8_t* p) {
 // Reads a file through a window buffer, so scanning headers costs one pread per 64 KiB.
 class WindowReader {
 public:
-    WindowReader(int fd, std::int64_t end, const std::filesystem::path& path)
-        : m_fd(fd), m_end(end), m_path(path) {}
+    WindowReader(int fd, std::int64_t end, const std::filesystem::path& path,
+                 std::size_t window = kScanChunk)
+        : m_fd(fd), m_end(end), m_path(path), m_window(static_cast<std::int64_t>(window)) {}
 
     // Bytes [position, position + length), or an error; the range must lie within the file.
     std::expected<const std::uint8_t*, Error> get(std::int64_t position, std::size_t length) {
@@ -56,7 +57,7 @@ public:
             return m_buffer.data() + (position - m_start);
         }
         const std::int64_t want =
-            std::min<std::int64_t>(std::max<std::int64_t>(len, kScanChunk), m_end - position);
+            std::min<std::int64_t>(std::max<std::int64_t>(len, m_window), m_end - position);
         m_buffer.resize(static_cast<std::size_t>(want));
         m_start = position;
         m_length = 0;
@@ -71,6 +72,7 @@ private:
     int m_fd;
     std::int64_t m_end;
     const std::filesystem::path& m_path;
+    std::int64_t m_window;
     std::vector<std::uint8_t> m_buffer;
     std::int64_t m_start = 0;
     std::int64_t m_length = 0;
@@ -103,6 +105,7 @@ std::expected<void, Error> LogSegment::openFiles(bool create) {
     if (m_logFd < 0) {
         return std::unexpected(detail::ioError("open", m_logPath, errno));
     }
+    m_logFile = std::make_shared<const FileHandle>(m_logFd, m_logPath);
     m_indexFd = ::open(m_indexPath.c_str(), flags, 0644);
     if (m_indexFd < 0) {
         return std::unexpected(detail::ioError("open", m_indexPath, errno));
@@ -115,7 +118,10 @@ std::expected<void, Error> LogSegment::openFiles(bool create) {
 }
 
 void LogSegment::closeFiles() {
-    for (int* fd : {&m_logFd, &m_indexFd, &m_timeIndexFd}) {
+    // The log file closes when the last FileSlice of it is gone.
+    m_logFile.reset();
+    m_logFd = -1;
+    for (int* fd : {&m_indexFd, &m_timeIndexFd}) {
         if (*fd >= 0) {
             ::close(*fd);
             *fd = -1;
@@ -431,6 +437,16 @@ std::expected<void, Error> LogSegment::append(std::span<const std::uint8_t> byte
         (void)::ftruncate(m_logFd, m_size);
         return r;
     }
+    if (auto r = appendDeferred(bytes, batches); !r) {
+        return std::unexpected(r.error());
+    }
+    return {};
+}
+
+std::expected<std::int64_t, Error>
+LogSegment::appendDeferred(std::span<const std::uint8_t> bytes,
+                           std::span<const protocol::BatchSpan> batches) {
+    const std::int64_t position = m_size;
     const std::size_t oldIndex = m_index.size();
     const std::size_t oldTime = m_timeIndex.size();
     for (const auto& b : batches) {
@@ -439,9 +455,11 @@ std::expected<void, Error> LogSegment::append(std::span<const std::uint8_t> byte
     m_size += static_cast<std::int64_t>(bytes.size());
     m_dirty = true;
     if (m_index.size() != oldIndex || m_timeIndex.size() != oldTime) {
-        return appendIndexTail(oldIndex, oldTime);
+        if (auto r = appendIndexTail(oldIndex, oldTime); !r) {
+            return std::unexpected(r.error());
+        }
     }
-    return {};
+    return position;
 }
 
 // Kafka's OffsetIndex.lookup: the position of the largest entry whose offset <= `offset`, else 0.
@@ -488,8 +506,9 @@ std::expected<void, Error> LogSegment::readAt(std::int64_t position,
 
 std::expected<void, Error>
 LogSegment::scan(std::int64_t position,
-                 const std::function<bool(const RecordBatchHeader&, std::int64_t)>& fn) const {
-    WindowReader reader(m_logFd, m_size, m_logPath);
+                 const std::function<bool(const RecordBatchHeader&, std::int64_t)>& fn,
+                 std::size_t window) const {
+    WindowReader reader(m_logFd, m_size, m_logPath, window);
     while (m_size - position >= static_cast<std::int64_t>(protocol::kBatchHeaderSize)) {
         auto bytes = reader.get(position, protocol::kBatchHeaderSize);
         if (!bytes) {

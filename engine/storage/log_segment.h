@@ -6,6 +6,7 @@
 
 #include "engine/protocol/error_code.h"
 #include "engine/protocol/record_batch.h"
+#include "engine/storage/file_slice.h"
 
 #include <cstdint>
 #include <expected>
@@ -72,6 +73,10 @@ public:
     // end with one pwrite, then the index entries that fall due.
     [[nodiscard]] std::expected<void, protocol::Error>
     append(std::span<const std::uint8_t> bytes, std::span<const protocol::BatchSpan> batches);
+    // The same bookkeeping (size, indexes) without writing the data: the caller writes `bytes`
+    // at the returned position itself (a LogWriter). Returns that position.
+    [[nodiscard]] std::expected<std::int64_t, protocol::Error>
+    appendDeferred(std::span<const std::uint8_t> bytes, std::span<const protocol::BatchSpan> batches);
     // The batch holding `offset` (the first batch whose last offset >= offset); nullopt past the end.
     [[nodiscard]] std::expected<std::optional<LocatedBatch>, protocol::Error>
     locate(std::int64_t offset) const;
@@ -80,9 +85,13 @@ public:
     [[nodiscard]] std::expected<void, protocol::Error> readAt(std::int64_t position,
                                                               std::span<std::uint8_t> out) const;
     // Visits batch headers from `position` to the end of the file; fn returns false to stop.
+    // Reads `window` bytes at a time: small windows when only a few headers are wanted.
     [[nodiscard]] std::expected<void, protocol::Error>
     scan(std::int64_t position,
-         const std::function<bool(const protocol::RecordBatchHeader&, std::int64_t)>& fn) const;
+         const std::function<bool(const protocol::RecordBatchHeader&, std::int64_t)>& fn,
+         std::size_t window = 64 * 1024) const;
+    // The .log file, shared with the FileSlices that send from it.
+    [[nodiscard]] const std::shared_ptr<const FileHandle>& logFile() const { return m_logFile; }
     // Drops the batch holding `offset` and everything after it.
     [[nodiscard]] std::expected<void, protocol::Error> truncateTo(std::int64_t offset);
     // On roll and close: the time index gets a last entry holding the segment's max timestamp.
@@ -111,7 +120,8 @@ private:
     std::filesystem::path m_logPath;
     std::filesystem::path m_indexPath;
     std::filesystem::path m_timeIndexPath;
-    int m_logFd = -1;
+    int m_logFd = -1; // owned by m_logFile
+    std::shared_ptr<const FileHandle> m_logFile;
     int m_indexFd = -1;
     int m_timeIndexFd = -1;
     std::int64_t m_baseOffset = 0;

@@ -72,17 +72,16 @@ struct DelayedFetch : std::enable_shared_from_this<DelayedFetch> {
                     std::max<std::int64_t>(0, std::min<std::int64_t>(part.partitionMaxBytes, budget)));
                 // The first batch goes out whole even above the limits (KIP-74), so a big record
                 // never blocks a consumer.
-                auto read = p->log().read(part.fetchOffset, limit, p->highWatermark(), total == 0);
+                // A slice of the segment file: the connection sends it with sendfile, and a
+                // long-poll that re-checks on every append reads only batch headers.
+                auto read =
+                    p->log().readRecords(part.fetchOffset, limit, p->highWatermark(), total == 0);
                 if (!read) {
                     out.errorCode = protocol::toInt(read.error().code);
                     continue;
                 }
-                if (read->bytes && !read->bytes->empty()) {
-                    total += read->bytes->size();
-                    out.recordSet = protocol::Records::share(read->bytes);
-                } else {
-                    out.recordSet = protocol::Records::copyOf({});
-                }
+                total += read->records.size();
+                out.recordSet = std::move(read->records);
             }
         }
         return total;

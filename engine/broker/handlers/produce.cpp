@@ -167,7 +167,7 @@ void produce(RequestContext& ctx, Responder respond) {
             // nothing reads it after the handler. This saves a copy of every produced byte.
             std::span<std::uint8_t> batch(const_cast<std::uint8_t*>(partData.records.bytes.data()),
                                           partData.records.bytes.size());
-            auto appended = partition->appendFromProducer(batch, now);
+            auto appended = partition->appendFromProducer(batch, now, partData.records.owner);
             if (!appended) {
                 fail(appended.error().code, appended.error().message);
                 continue;

@@ -5,14 +5,53 @@
 #include "engine/broker/network/listener.h"
 #include "engine/protocol/header.h"
 #include "engine/protocol/wire.h"
+#include "engine/storage/file_slice.h"
 
 #include <spdlog/spdlog.h>
+
+#include <sys/sendfile.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace faultline::broker {
 
 namespace {
 constexpr std::uint32_t kMinFrame = 8; // api key, version, correlation id
+constexpr std::size_t kMaxGather = 64; // iovecs per gather write
 } // namespace
+
+// Response bytes queued for the socket. A part is either memory (headers, bodies, records held by
+// their owners in `keep`) or a range of a log segment file that goes out with sendfile(2), so
+// fetched records are never copied through user space.
+struct Connection::Outgoing {
+    struct Part {
+        std::span<const std::uint8_t> bytes;
+        std::shared_ptr<const storage::FileSlice> file;
+        std::int64_t filePosition = 0;
+        std::size_t fileRemaining = 0;
+    };
+    std::deque<std::vector<std::uint8_t>> buffers; // a deque: parts point into its elements
+    std::deque<protocol::Records> keep;
+    std::vector<Part> parts;
+    std::size_t next = 0;
+
+    void addMemory(std::span<const std::uint8_t> bytes) {
+        if (!bytes.empty()) {
+            parts.push_back(Part{bytes, nullptr, 0, 0});
+        }
+    }
+    void addRecords(const protocol::Records& records) {
+        if (auto file = std::dynamic_pointer_cast<const storage::FileSlice>(records.external)) {
+            if (file->size() > 0) {
+                parts.push_back(Part{{}, file, file->position(), file->size()});
+            }
+            return;
+        }
+        const protocol::Records& held = keep.emplace_back(records.materialized());
+        addMemory(held.bytes);
+    }
+};
 
 Connection::Connection(asio::ip::tcp::socket socket, Cluster& cluster, std::int32_t brokerId,
                        std::weak_ptr<Listener> listener)
@@ -22,6 +61,7 @@ Connection::Connection(asio::ip::tcp::socket socket, Cluster& cluster, std::int3
     auto endpoint = m_socket.remote_endpoint(ec);
     m_peer = ec ? std::string("?") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     m_socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    m_socket.native_non_blocking(true, ec); // sendfile must not block the strand
     m_maxRequestBytes = static_cast<std::uint32_t>(
         std::min<std::int64_t>(cluster.brokerConfigInt("socket.request.max.bytes"), INT32_MAX));
 }
@@ -64,20 +104,22 @@ void Connection::readSize() {
 }
 
 void Connection::readFrame(std::uint32_t size) {
-    auto frame = std::make_shared<std::vector<std::uint8_t>>(size);
-    asio::async_read(m_socket, asio::buffer(*frame),
-                     asio::bind_executor(m_strand, [self = shared_from_this(), frame](
+    // Not zero-filled: the socket read overwrites every byte (frames reach 100 MiB).
+    std::shared_ptr<std::uint8_t[]> frame = std::make_shared_for_overwrite<std::uint8_t[]>(size);
+    asio::async_read(m_socket, asio::buffer(frame.get(), size),
+                     asio::bind_executor(m_strand, [self = shared_from_this(), frame, size](
                                                        std::error_code ec, std::size_t) {
                          if (ec) {
                              self->closeNow("truncated frame: " + ec.message());
                              return;
                          }
-                         self->handleFrame(frame);
+                         self->handleFrame(frame, size);
                      }));
 }
 
-void Connection::handleFrame(std::shared_ptr<std::vector<std::uint8_t>> frame) {
-    protocol::Reader reader(frame, std::span<const std::uint8_t>(*frame));
+void Connection::handleFrame(std::shared_ptr<std::uint8_t[]> frame, std::uint32_t size) {
+    const std::span<const std::uint8_t> bytes(frame.get(), size);
+    protocol::Reader reader(frame, bytes);
     auto header = protocol::readRequestHeader(reader);
     if (!header || !reader.ok()) {
         closeNow("malformed request header" + (header ? std::string() : ": " + header.error().message));
@@ -107,8 +149,7 @@ void Connection::handleFrame(std::shared_ptr<std::vector<std::uint8_t>> frame) {
     m_pending.push_back(std::move(pending));
 
     auto slot = std::make_shared<ResponseSlot>();
-    slot->complete = [weak = weak_from_this(), sequence](std::optional<std::vector<std::uint8_t>> body,
-                                                         bool close) {
+    slot->complete = [weak = weak_from_this(), sequence](std::optional<ResponseBody> body, bool close) {
         if (auto self = weak.lock()) {
             asio::post(self->m_strand, [self, sequence, body = std::move(body), close]() mutable {
                 self->complete(sequence, std::move(body), close);
@@ -116,14 +157,13 @@ void Connection::handleFrame(std::shared_ptr<std::vector<std::uint8_t>> frame) {
         }
     };
     const std::size_t bodyOffset = reader.position();
-    asio::post(m_cluster.strand(), [self = shared_from_this(), frame, header = *header, api, slot,
-                                    bodyOffset]() mutable {
+    asio::post(m_cluster.strand(), [self = shared_from_this(), frame, bytes, header = *header, api,
+                                    slot, bodyOffset]() mutable {
         if (!self->m_cluster.isRunning(self->m_brokerId)) {
             slot->complete(std::nullopt, true);
             return;
         }
-        protocol::Reader body(frame,
-                              std::span<const std::uint8_t>(*frame).subspan(bodyOffset));
+        protocol::Reader body(frame, bytes.subspan(bodyOffset));
         RequestContext ctx{self->m_cluster, self->m_brokerId, std::move(header), std::move(body),
                            self->m_peer};
         Responder responder(slot, ctx.header.apiKey, ctx.header.apiVersion);
@@ -132,8 +172,7 @@ void Connection::handleFrame(std::shared_ptr<std::vector<std::uint8_t>> frame) {
     readSize();
 }
 
-void Connection::complete(std::uint64_t sequence, std::optional<std::vector<std::uint8_t>> body,
-                          bool close) {
+void Connection::complete(std::uint64_t sequence, std::optional<ResponseBody> body, bool close) {
     for (auto& pending : m_pending) {
         if (pending.sequence == sequence) {
             pending.done = true;
@@ -149,8 +188,7 @@ void Connection::flush() {
     if (m_writing || m_closed) {
         return;
     }
-    auto buffers = std::make_shared<std::vector<std::vector<std::uint8_t>>>();
-    std::vector<asio::const_buffer> sequence;
+    auto out = std::make_shared<Outgoing>();
     while (!m_pending.empty() && m_pending.front().done) {
         Pending pending = std::move(m_pending.front());
         m_pending.pop_front();
@@ -161,42 +199,118 @@ void Connection::flush() {
         if (!pending.body) {
             continue; // acks=0: no response
         }
-        std::vector<std::uint8_t> head;
+        ResponseBody& body = *pending.body;
+        std::size_t size = body.bytes.size();
+        for (const auto& splice : body.splices) {
+            size += splice.records.size();
+        }
+        std::vector<std::uint8_t>& head = out->buffers.emplace_back();
         protocol::Writer writer(head);
         writer.writeInt32(0);
         protocol::writeResponseHeader(writer, pending.correlationId, pending.responseHeaderVersion);
-        writer.patchInt32(0, static_cast<std::int32_t>(head.size() - 4 + pending.body->size()));
-        buffers->push_back(std::move(head));
-        buffers->push_back(std::move(*pending.body));
-    }
-    for (const auto& b : *buffers) {
-        sequence.emplace_back(asio::buffer(b));
+        writer.patchInt32(0, static_cast<std::int32_t>(head.size() - 4 + size));
+        out->addMemory(head);
+        const std::vector<std::uint8_t>& bodyBytes = out->buffers.emplace_back(std::move(body.bytes));
+        const std::span<const std::uint8_t> all(bodyBytes);
+        std::size_t at = 0;
+        for (const auto& splice : body.splices) {
+            out->addMemory(all.subspan(at, splice.offset - at));
+            out->addRecords(splice.records);
+            at = splice.offset;
+        }
+        out->addMemory(all.subspan(at));
     }
     if (m_readPaused && m_pending.size() < kMaxInFlight && !m_closeAfterFlush) {
         m_readPaused = false;
         readSize();
     }
-    if (sequence.empty()) {
+    if (out->parts.empty()) {
         if (m_closeAfterFlush) {
             closeNow("malformed request");
         }
         return;
     }
     m_writing = true;
+    writeNext(std::move(out));
+}
+
+void Connection::writeNext(std::shared_ptr<Outgoing> out) {
+    if (m_closed) {
+        return;
+    }
+    if (out->next >= out->parts.size()) {
+        writeDone({});
+        return;
+    }
+    if (out->parts[out->next].file) {
+        sendFileRange(std::move(out));
+        return;
+    }
+    std::vector<asio::const_buffer> sequence;
+    std::size_t end = out->next;
+    while (end < out->parts.size() && !out->parts[end].file && sequence.size() < kMaxGather) {
+        sequence.emplace_back(asio::buffer(out->parts[end].bytes.data(), out->parts[end].bytes.size()));
+        ++end;
+    }
     asio::async_write(m_socket, sequence,
-                      asio::bind_executor(m_strand, [self = shared_from_this(), buffers](
-                                                        std::error_code ec, std::size_t) {
-                          self->m_writing = false;
+                      asio::bind_executor(m_strand, [self = shared_from_this(), out, end](
+                                                        std::error_code ec, std::size_t) mutable {
                           if (ec) {
-                              self->closeNow("write failed: " + ec.message());
+                              self->writeDone(ec);
                               return;
                           }
-                          if (self->m_closeAfterFlush) {
-                              self->closeNow("malformed request");
-                              return;
-                          }
-                          self->flush();
+                          out->next = end;
+                          self->writeNext(std::move(out));
                       }));
+}
+
+void Connection::sendFileRange(std::shared_ptr<Outgoing> out) {
+    Outgoing::Part& part = out->parts[out->next];
+    while (part.fileRemaining > 0) {
+        off_t position = static_cast<off_t>(part.filePosition);
+        const ssize_t n = ::sendfile(m_socket.native_handle(), part.file->fd(), &position,
+                                     std::min<std::size_t>(part.fileRemaining, 1 << 30));
+        if (n > 0) {
+            part.filePosition += n;
+            part.fileRemaining -= static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            m_socket.async_wait(asio::ip::tcp::socket::wait_write,
+                                asio::bind_executor(m_strand, [self = shared_from_this(),
+                                                               out](std::error_code ec) mutable {
+                                    if (ec) {
+                                        self->writeDone(ec);
+                                        return;
+                                    }
+                                    self->sendFileRange(std::move(out));
+                                }));
+            return;
+        }
+        // The response's length is already on the wire: a short file (truncated under the
+        // fetch) or a send error leaves no way but to drop the connection; the client retries.
+        closeNow(n == 0 ? fmt::format("{} shrank while it was being sent", part.file->path().string())
+                        : fmt::format("sendfile failed: {}", std::strerror(errno)));
+        return;
+    }
+    ++out->next;
+    writeNext(std::move(out));
+}
+
+void Connection::writeDone(const std::error_code& ec) {
+    m_writing = false;
+    if (ec) {
+        closeNow("write failed: " + ec.message());
+        return;
+    }
+    if (m_closeAfterFlush) {
+        closeNow("malformed request");
+        return;
+    }
+    flush();
 }
 
 void Connection::closeNow(const std::string& reason) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/broker/request_context.h"
+
 #include <asio.hpp>
 
 #include <cstdint>
@@ -30,14 +32,18 @@ private:
         std::int16_t responseHeaderVersion = 0;
         bool done = false;
         bool close = false;
-        std::optional<std::vector<std::uint8_t>> body;
+        std::optional<ResponseBody> body;
     };
+    struct Outgoing; // responses being written: memory parts and file ranges, in order
 
     void readSize();
     void readFrame(std::uint32_t size);
-    void handleFrame(std::shared_ptr<std::vector<std::uint8_t>> frame);
-    void complete(std::uint64_t sequence, std::optional<std::vector<std::uint8_t>> body, bool close);
+    void handleFrame(std::shared_ptr<std::uint8_t[]> frame, std::uint32_t size);
+    void complete(std::uint64_t sequence, std::optional<ResponseBody> body, bool close);
     void flush();
+    void writeNext(std::shared_ptr<Outgoing> out);
+    void sendFileRange(std::shared_ptr<Outgoing> out);
+    void writeDone(const std::error_code& ec);
     void closeNow(const std::string& reason);
 
     asio::ip::tcp::socket m_socket;
