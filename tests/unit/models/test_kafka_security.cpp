@@ -1,12 +1,14 @@
 // KafkaClient over TLS and SASL, end to end: an in-process engine (one broker) behind a proxy
 // (kafka_test_proxy.h) that terminates TLS with certificates made here at run time and answers the
-// SASL login itself.
+// SASL login itself. Also a ClusterSession and faultline-ctl attached through SASL_SSL.
 #include "engine/broker/engine.h"
 #include "kafka_test_proxy.h"
+#include "models/cluster_session.h"
 #include "models/kafka_client.h"
 
 #include <QFile>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -14,8 +16,11 @@
 #include <future>
 
 using namespace faultline;
+using models::ClusterSession;
+using models::ConnectionState;
 using models::KafkaClient;
 using models::SecurityProtocol;
+using models::SnapshotPtr;
 using testing::KafkaTestProxy;
 using testing::ProxyOptions;
 
@@ -184,6 +189,21 @@ private:
         for (const auto& [id, broker] : client.knownBrokers())
             QCOMPARE(broker.port, int(proxy.port()));
         QVERIFY(proxy.forwarded() >= 5);
+    }
+
+    void createTopicDirectly(const QString& name, int partitions) {
+        KafkaClient direct(profileFor(m_engineAddress, SecurityProtocol::Plaintext));
+        protocol::CreateTopicsRequest request;
+        protocol::CreateTopicsRequest::CreatableTopic topic;
+        topic.name = name.toStdString();
+        topic.numPartitions = partitions;
+        topic.replicationFactor = 1;
+        request.topics.push_back(topic);
+        request.timeoutMs = 10000;
+        auto created = direct.createTopics(request);
+        QVERIFY2(created.has_value() ||
+                     created.error().errorName == QLatin1String("TOPIC_ALREADY_EXISTS"),
+                 qPrintable(created ? QString() : created.error().message));
     }
 
     static void expectError(const models::ClientResult<protocol::MetadataResponse>& result,
@@ -617,6 +637,109 @@ private slots:
                            QString::fromUtf8(kPassword), generousTimeouts());
         expectError(client.metadata(), QStringLiteral("UNSUPPORTED_VERSION"),
                     QStringLiteral("%1 offers no SASL login").arg(m_engineAddress));
+    }
+
+    // ---- the password reaches the session's client, and faultline-ctl's ---------------------
+
+    void sessionOverSaslSsl_data() {
+        QTest::addColumn<QString>("password");
+        QTest::addColumn<bool>("works");
+        QTest::newRow("right password") << QString::fromUtf8(kPassword) << true;
+        QTest::newRow("wrong password") << QStringLiteral("wrong") << false;
+    }
+    void sessionOverSaslSsl() {
+        QFETCH(QString, password);
+        QFETCH(bool, works);
+        createTopicDirectly(QStringLiteral("session-topic"), 3);
+        if (QTest::currentTestFailed())
+            return;
+        ProxyOptions options = tlsProxy(QStringLiteral("server"));
+        options.clientCaFile = cert(QStringLiteral("ca.pem"));
+        offerSasl(options, {"SCRAM-SHA-512"});
+        auto proxy = startProxy(options);
+        auto profile = profileFor(proxy->address(), SecurityProtocol::SaslSsl);
+        profile.saslMechanism = QStringLiteral("SCRAM-SHA-512");
+        profile.certFile = cert(QStringLiteral("client.pem"));
+        profile.keyFile = cert(QStringLiteral("client.key"));
+        profile.refreshIntervalMs = 60000;
+        ClusterSession session(profile, password);
+        QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
+        QSignalSpy states(&session, &ClusterSession::stateChanged);
+        session.start();
+        if (!works) {
+            QTRY_VERIFY_WITH_TIMEOUT(std::any_of(states.cbegin(), states.cend(),
+                                                 [](const QList<QVariant>& s) {
+                                                     return s.at(0).value<ConnectionState>() ==
+                                                            ConnectionState::Failed;
+                                                 }),
+                                     60000);
+            const auto failed =
+                std::find_if(states.cbegin(), states.cend(), [](const QList<QVariant>& s) {
+                    return s.at(0).value<ConnectionState>() == ConnectionState::Failed;
+                });
+            const QString message = failed->at(1).toString();
+            QVERIFY2(message.contains(QLatin1String("SASL_AUTHENTICATION_FAILED")),
+                     qPrintable(message));
+            QVERIFY(snapshots.isEmpty());
+            return;
+        }
+        QVERIFY(snapshots.wait(60000));
+        const SnapshotPtr snapshot = snapshots.last().at(0).value<SnapshotPtr>();
+        QVERIFY(snapshot);
+        const auto* topic = snapshot->topic(QStringLiteral("session-topic"));
+        QVERIFY(topic);
+        QCOMPARE(topic->partitions.size(), 3);
+        QCOMPARE(snapshot->brokers.size(), 1);
+        QCOMPARE(snapshot->brokers[0].port, int(proxy->port()));
+        QVERIFY(proxy->logins() >= 1);
+    }
+
+    void ctlWithCommandConfig_data() {
+        QTest::addColumn<QString>("password");
+        QTest::addColumn<bool>("works");
+        QTest::newRow("right password") << QString::fromUtf8(kPassword) << true;
+        QTest::newRow("wrong password") << QStringLiteral("wrong") << false;
+    }
+    void ctlWithCommandConfig() {
+        QFETCH(QString, password);
+        QFETCH(bool, works);
+        createTopicDirectly(QStringLiteral("ctl-topic"), 1);
+        if (QTest::currentTestFailed())
+            return;
+        ProxyOptions options = tlsProxy(QStringLiteral("server"));
+        options.clientCaFile = cert(QStringLiteral("ca.pem"));
+        offerSasl(options, {"SCRAM-SHA-256"});
+        auto proxy = startProxy(options);
+        const QString config = m_certs.filePath(QStringLiteral("client.properties"));
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        const QString text = QStringLiteral("security.protocol=SASL_SSL\n"
+                                            "sasl.mechanism=SCRAM-SHA-256\n"
+                                            "sasl.username=%1\n"
+                                            "sasl.password=%2\n"
+                                            "ssl.ca.location=%3\n"
+                                            "ssl.certificate.location=%4\n"
+                                            "ssl.key.location=%5\n"
+                                            "ssl.key.password=%6\n")
+                                 .arg(QString::fromUtf8(kUser), password, cert("ca.pem"),
+                                      cert("client.pem"), cert("client-enc.key"), kKeyPassword);
+        file.write(text.toUtf8());
+        file.close();
+        QProcess ctl;
+        ctl.start(QStringLiteral(FAULTLINE_CTL_PATH),
+                  {"--bootstrap", proxy->address(), "--command-config", config, "--timeout", "60",
+                   "--json", "topics", "list"});
+        QVERIFY(ctl.waitForFinished(90000));
+        const QString out = QString::fromUtf8(ctl.readAllStandardOutput());
+        const QString err = QString::fromUtf8(ctl.readAllStandardError());
+        if (works) {
+            QVERIFY2(ctl.exitCode() == 0, qPrintable(err));
+            QVERIFY2(out.contains(QLatin1String("\"ctl-topic\"")), qPrintable(out));
+            QVERIFY(proxy->logins() >= 1);
+        } else {
+            QVERIFY(ctl.exitCode() != 0);
+            QVERIFY2(err.contains(QLatin1String("SASL_AUTHENTICATION_FAILED")), qPrintable(err));
+        }
     }
 };
 
