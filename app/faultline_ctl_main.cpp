@@ -163,7 +163,9 @@ std::expected<void, QString> applyCommandConfig(const QMap<QString, QString>& pr
                                "ssl.certificate.location and ssl.key.location (PEM files)")
                     .arg(key));
         } else {
-            p.extraProperties.insert(key, value); // librdkafka names, passed through as is
+            // librdkafka names, passed through as is; the built-in client reads ssl.key.password,
+            // ssl.endpoint.identification.algorithm and enable.ssl.certificate.verification here.
+            p.extraProperties.insert(key, value);
         }
     }
     return {};

@@ -23,10 +23,9 @@ void registerMetaTypes() {
 
 ClusterSession::ClusterSession(ConnectionProfile profile, QString password, QObject* parent)
     : QObject(parent), m_profile(std::move(profile)) {
-    (void)password; // the built-in client is PLAINTEXT only; librdkafka jobs get it elsewhere
     registerMetaTypes();
     m_thread.setObjectName(QStringLiteral("session:%1").arg(m_profile.name));
-    m_worker = new SessionWorker(m_profile);
+    m_worker = new SessionWorker(m_profile, std::move(password));
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &SessionWorker::snapshotBuilt, this,

@@ -1,17 +1,10 @@
 #include "models/kafka_client.h"
 
 #include "engine/protocol/error_code.h"
-
-#include <arpa/inet.h>
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "engine/protocol/messages/sasl_authenticate.h"
+#include "engine/protocol/messages/sasl_handshake.h"
+#include "models/kafka_transport.h"
+#include "models/sasl_scram.h"
 
 #include <algorithm>
 
@@ -36,11 +29,39 @@ std::int16_t clientCap(std::int16_t apiKey) {
 
 constexpr std::int32_t kMaxFrame = 256 * 1024 * 1024;
 
-ClientError unsupportedSecurity(const ConnectionProfile& profile) {
-    static const char* names[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
-    return ClientError{QStringLiteral("UNSUPPORTED_SECURITY_PROTOCOL"),
-                       QStringLiteral("the built-in client speaks PLAINTEXT only, not %1")
-                           .arg(QString::fromLatin1(names[static_cast<int>(profile.security)]))};
+bool usesTls(SecurityProtocol p) {
+    return p == SecurityProtocol::Ssl || p == SecurityProtocol::SaslSsl;
+}
+
+bool usesSasl(SecurityProtocol p) {
+    return p == SecurityProtocol::SaslPlaintext || p == SecurityProtocol::SaslSsl;
+}
+
+// The SASL mechanism, user and password: the profile's, or its librdkafka-style extras (which win,
+// as in librdkafka).
+struct SaslLogin {
+    QString mechanism;
+    QString username;
+    QString password;
+};
+
+SaslLogin saslLogin(const ConnectionProfile& profile, const QString& password) {
+    const auto& extras = profile.extraProperties;
+    SaslLogin login;
+    login.mechanism = profile.saslMechanism;
+    for (const char* key : {"sasl.mechanisms", "sasl.mechanism"})
+        if (extras.contains(QLatin1String(key)))
+            login.mechanism = extras.value(QLatin1String(key));
+    login.mechanism = login.mechanism.trimmed().toUpper();
+    login.username = extras.value(QStringLiteral("sasl.username"), profile.username);
+    login.password = extras.value(QStringLiteral("sasl.password"), password);
+    return login;
+}
+
+// A TLS record's first bytes (handshake 22 or alert 21, major version 3) where a Kafka frame's
+// size should be: the server speaks TLS.
+bool looksLikeTls(const std::uint8_t* bytes) {
+    return (bytes[0] == 0x15 || bytes[0] == 0x16) && bytes[1] == 0x03 && bytes[2] <= 0x04;
 }
 
 } // namespace
@@ -50,78 +71,25 @@ QString kafkaErrorName(std::int16_t code) {
 }
 
 struct KafkaClient::Connection {
-    int fd = -1;
+    std::unique_ptr<Transport> transport;
     QString label; // "host:port"
     std::map<std::int16_t, std::pair<std::int16_t, std::int16_t>> versions;
-    ~Connection() {
-        if (fd >= 0)
-            ::close(fd);
-    }
+    bool established = false; // ApiVersions (and the SASL login) done
+    bool closedEarly = false; // the server hung up on the first request
 };
 
-namespace {
-
-// Waits for `events` on fd until the deadline. false on timeout or error.
-bool waitFor(int fd, short events, Clock::time_point deadline) {
-    for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0)
-            return false;
-        pollfd p{fd, events, 0};
-        const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
-        if (rc > 0)
-            return true;
-        if (rc < 0 && errno != EINTR)
-            return false;
-    }
-}
-
-enum class IoResult { Ok, Timeout, Closed, Error };
-
-IoResult sendAll(int fd, const std::uint8_t* data, std::size_t size, Clock::time_point deadline) {
-    std::size_t done = 0;
-    while (done < size) {
-        const ssize_t n = ::send(fd, data + done, size - done, MSG_NOSIGNAL);
-        if (n > 0) {
-            done += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            if (!waitFor(fd, POLLOUT, deadline))
-                return IoResult::Timeout;
-            continue;
-        }
-        return IoResult::Error;
-    }
-    return IoResult::Ok;
-}
-
-IoResult recvAll(int fd, std::uint8_t* data, std::size_t size, Clock::time_point deadline) {
-    std::size_t done = 0;
-    while (done < size) {
-        const ssize_t n = ::recv(fd, data + done, size - done, 0);
-        if (n > 0) {
-            done += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n == 0)
-            return IoResult::Closed;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            if (!waitFor(fd, POLLIN, deadline))
-                return IoResult::Timeout;
-            continue;
-        }
-        return IoResult::Error;
-    }
-    return IoResult::Ok;
-}
-
-} // namespace
-
-KafkaClient::KafkaClient(ConnectionProfile profile) : KafkaClient(std::move(profile), Options{}) {}
+KafkaClient::KafkaClient(ConnectionProfile profile)
+    : KafkaClient(std::move(profile), QString(), Options{}) {}
 
 KafkaClient::KafkaClient(ConnectionProfile profile, Options options)
-    : m_profile(std::move(profile)), m_options(std::move(options)) {}
+    : KafkaClient(std::move(profile), QString(), std::move(options)) {}
+
+KafkaClient::KafkaClient(ConnectionProfile profile, QString password)
+    : KafkaClient(std::move(profile), std::move(password), Options{}) {}
+
+KafkaClient::KafkaClient(ConnectionProfile profile, QString password, Options options)
+    : m_profile(std::move(profile)), m_password(std::move(password)),
+      m_options(std::move(options)) {}
 
 KafkaClient::~KafkaClient() = default;
 
@@ -137,131 +105,238 @@ QString KafkaClient::brokerLabel(std::int32_t broker) const {
 
 ClientResult<KafkaClient::Connection*> KafkaClient::open(std::int32_t broker, const QString& host,
                                                          int port) {
-    const QString label = QStringLiteral("%1:%2").arg(host).arg(port);
-    const auto deadline = Clock::now() + m_options.connectTimeout;
-
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    const QByteArray hostBytes = host.toUtf8();
-    const QByteArray portBytes = QByteArray::number(port);
-    const int gai = ::getaddrinfo(hostBytes.constData(), portBytes.constData(), &hints, &found);
-    if (gai != 0 || !found)
-        return std::unexpected(ClientError{QStringLiteral("CONNECTION_FAILED"),
-                                           QStringLiteral("cannot resolve %1: %2")
-                                               .arg(host, QString::fromUtf8(gai_strerror(gai)))});
-    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(found, &::freeaddrinfo);
-
-    QString lastError = QStringLiteral("no address");
-    bool timedOut = false;
-    for (addrinfo* ai = found; ai; ai = ai->ai_next) {
-        const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                                ai->ai_protocol);
-        if (fd < 0)
-            continue;
-        auto connection = std::make_unique<Connection>();
-        connection->fd = fd;
-        connection->label = label;
-        int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-        if (rc < 0 && errno != EINPROGRESS) {
-            lastError = QString::fromLocal8Bit(std::strerror(errno));
-            continue;
-        }
-        if (rc < 0) {
-            if (!waitFor(fd, POLLOUT, deadline)) {
-                timedOut = true;
-                lastError = QStringLiteral("no answer within %1 ms")
-                                .arg(m_options.connectTimeout.count());
-                continue;
-            }
-            int err = 0;
-            socklen_t len = sizeof err;
-            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            if (err != 0) {
-                lastError = QString::fromLocal8Bit(std::strerror(err));
-                continue;
-            }
-        }
-        // ApiVersions handshake: v3 first, v0 when the broker says UNSUPPORTED_VERSION.
-        auto* raw = connection.get();
-        m_connections[broker] = std::move(connection);
-        // The handshake gets the connect timeout: a non-Kafka server must fail fast.
-        const auto savedTimeout = m_options.requestTimeout;
-        m_options.requestTimeout = std::min(m_options.requestTimeout, m_options.connectTimeout);
-        struct Restore {
-            std::chrono::milliseconds& target;
-            std::chrono::milliseconds value;
-            ~Restore() { target = value; }
-        } restore{m_options.requestTimeout, savedTimeout};
-        for (std::int16_t version : {std::int16_t(3), std::int16_t(0)}) {
-            protocol::ApiVersionsRequest request;
-            request.clientSoftwareName = "faultline";
-            request.clientSoftwareVersion = "0.1.0";
-            auto body = roundTrip(broker, protocol::ApiVersionsRequest::apiKey, version,
-                                  request.encode(version));
-            if (!body) {
-                m_connections.erase(broker);
-                if (body.error().errorName == QLatin1String("TIMEOUT"))
-                    return std::unexpected(ClientError{
-                        QStringLiteral("NOT_KAFKA"),
-                        QStringLiteral("%1 did not answer like a Kafka broker (no ApiVersions "
-                                       "answer within %2 ms)")
-                            .arg(label)
-                            .arg(m_options.requestTimeout.count())});
-                return std::unexpected(body.error());
-            }
-            protocol::Reader reader(std::span<const std::uint8_t>(body->data(), body->size()));
-            protocol::ApiVersionsResponse response;
-            // An UNSUPPORTED_VERSION answer always has the v0 body.
-            response.read(reader, version);
-            if (!reader.ok() && version != 0) {
-                protocol::Reader again(std::span<const std::uint8_t>(body->data(), body->size()));
-                response = {};
-                response.read(again, 0);
-                if (!again.ok() || response.errorCode != toInt(protocol::ErrorCode::UnsupportedVersion)) {
-                    m_connections.erase(broker);
-                    return std::unexpected(ClientError{
-                        QStringLiteral("NOT_KAFKA"),
-                        QStringLiteral("%1 did not answer like a Kafka broker").arg(label)});
-                }
-            } else if (!reader.ok()) {
-                m_connections.erase(broker);
-                return std::unexpected(ClientError{
-                    QStringLiteral("NOT_KAFKA"),
-                    QStringLiteral("%1 did not answer like a Kafka broker").arg(label)});
-            }
-            if (response.errorCode == toInt(protocol::ErrorCode::UnsupportedVersion) && version != 0)
-                continue;
-            if (response.errorCode != 0) {
-                m_connections.erase(broker);
-                return std::unexpected(ClientError{kafkaErrorName(response.errorCode),
-                                                   QStringLiteral("%1 refused ApiVersions").arg(label)});
-            }
-            for (const auto& api : response.apiKeys)
-                raw->versions[api.apiKey] = {api.minVersion, api.maxVersion};
-            if (raw->versions.empty()) {
-                m_connections.erase(broker);
-                return std::unexpected(ClientError{
-                    QStringLiteral("NOT_KAFKA"),
-                    QStringLiteral("%1 did not answer like a Kafka broker (no APIs)").arg(label)});
-            }
-            return raw;
-        }
-        m_connections.erase(broker);
-        return std::unexpected(ClientError{QStringLiteral("UNSUPPORTED_VERSION"),
-                                           QStringLiteral("%1 accepts no ApiVersions version").arg(label)});
+    const bool tls = usesTls(m_profile.security);
+    if (usesSasl(m_profile.security)) {
+        // Refuse what cannot work before touching the network.
+        const SaslLogin login = saslLogin(m_profile, m_password);
+        if (login.mechanism != QLatin1String("PLAIN") && !scramHashFor(login.mechanism))
+            return std::unexpected(ClientError{
+                QStringLiteral("UNSUPPORTED_SASL_MECHANISM"),
+                QStringLiteral("the built-in client logs in with PLAIN, SCRAM-SHA-256 or "
+                               "SCRAM-SHA-512, not %1")
+                    .arg(login.mechanism)});
+        if (login.username.isEmpty())
+            return std::unexpected(ClientError{
+                QStringLiteral("SASL_AUTHENTICATION_FAILED"),
+                QStringLiteral("%1 needs a user name (sasl.username)").arg(login.mechanism)});
     }
-    return std::unexpected(ClientError{timedOut ? QStringLiteral("TIMEOUT")
-                                                : QStringLiteral("CONNECTION_FAILED"),
-                                       QStringLiteral("cannot connect to %1: %2").arg(label, lastError)});
+    if (tls && !m_tls) {
+        auto settings = TlsSettings::fromProfile(m_profile);
+        if (!settings)
+            return std::unexpected(settings.error());
+        auto context = TlsContext::create(*settings);
+        if (!context)
+            return std::unexpected(context.error());
+        m_tls = std::move(*context);
+    }
+
+    // Connecting and the TLS handshake share the connect timeout.
+    const auto deadline = Clock::now() + m_options.connectTimeout;
+    auto socket = connectTcp(host, port, deadline, m_options.connectTimeout);
+    if (!socket)
+        return std::unexpected(socket.error());
+    auto connection = std::make_unique<Connection>();
+    connection->label = QStringLiteral("%1:%2").arg(host).arg(port);
+    if (tls) {
+        auto transport =
+            m_tls->handshake(std::move(*socket), host, port, deadline, m_options.connectTimeout);
+        if (!transport)
+            return std::unexpected(transport.error());
+        connection->transport = std::move(*transport);
+    } else {
+        connection->transport = plainTransport(std::move(*socket));
+    }
+
+    // ApiVersions and the login get the connect timeout too: a non-Kafka server must fail fast.
+    const auto setupTimeout = std::min(m_options.requestTimeout, m_options.connectTimeout);
+    if (auto negotiated = negotiateVersions(*connection, setupTimeout); !negotiated) {
+        // A TLS listener may hang up on plaintext without a word (OpenSSL's does): ask it.
+        if (!tls && connection->closedEarly &&
+            speaksTls(host, port, Clock::now() + m_options.connectTimeout,
+                      m_options.connectTimeout))
+            return std::unexpected(tlsListener(connection->label));
+        return std::unexpected(negotiated.error());
+    }
+    if (usesSasl(m_profile.security))
+        if (auto login = authenticate(*connection, setupTimeout); !login)
+            return std::unexpected(login.error());
+    connection->established = true;
+    auto* raw = connection.get();
+    m_connections[broker] = std::move(connection);
+    return raw;
+}
+
+ClientResult<void> KafkaClient::negotiateVersions(Connection& c,
+                                                  std::chrono::milliseconds timeout) {
+    const QString& label = c.label;
+    const auto notKafka = [&](const QString& why) {
+        return std::unexpected(
+            ClientError{QStringLiteral("NOT_KAFKA"),
+                        QStringLiteral("%1 did not answer like a Kafka broker%2").arg(label, why)});
+    };
+    // v3 first, v0 when the broker says UNSUPPORTED_VERSION.
+    for (std::int16_t version : {std::int16_t(3), std::int16_t(0)}) {
+        protocol::ApiVersionsRequest request;
+        request.clientSoftwareName = "faultline";
+        request.clientSoftwareVersion = "0.1.0";
+        auto body = exchange(c, protocol::ApiVersionsRequest::apiKey, version,
+                             request.encode(version), timeout);
+        if (!body) {
+            if (body.error().errorName == QLatin1String("TIMEOUT"))
+                return notKafka(
+                    QStringLiteral(" (no ApiVersions answer within %1 ms)").arg(timeout.count()));
+            return std::unexpected(body.error());
+        }
+        protocol::Reader reader(std::span<const std::uint8_t>(body->data(), body->size()));
+        protocol::ApiVersionsResponse response;
+        // An UNSUPPORTED_VERSION answer always has the v0 body.
+        response.read(reader, version);
+        if (!reader.ok() && version != 0) {
+            protocol::Reader again(std::span<const std::uint8_t>(body->data(), body->size()));
+            response = {};
+            response.read(again, 0);
+            if (!again.ok() || response.errorCode != toInt(protocol::ErrorCode::UnsupportedVersion))
+                return notKafka({});
+        } else if (!reader.ok()) {
+            return notKafka({});
+        }
+        if (response.errorCode == toInt(protocol::ErrorCode::UnsupportedVersion) && version != 0)
+            continue;
+        if (response.errorCode != 0)
+            return std::unexpected(
+                ClientError{kafkaErrorName(response.errorCode),
+                            QStringLiteral("%1 refused ApiVersions").arg(label)});
+        for (const auto& api : response.apiKeys)
+            c.versions[api.apiKey] = {api.minVersion, api.maxVersion};
+        if (c.versions.empty())
+            return notKafka(QStringLiteral(" (no APIs)"));
+        return {};
+    }
+    return std::unexpected(
+        ClientError{QStringLiteral("UNSUPPORTED_VERSION"),
+                    QStringLiteral("%1 accepts no ApiVersions version").arg(label)});
+}
+
+ClientResult<void> KafkaClient::authenticate(Connection& c, std::chrono::milliseconds timeout) {
+    const SaslLogin login = saslLogin(m_profile, m_password);
+    const QString& label = c.label;
+    const QString protocolName = securityProtocolName(m_profile.security);
+    const auto handshakeVersions = c.versions.find(protocol::SaslHandshakeRequest::apiKey);
+    const auto authenticateVersions = c.versions.find(protocol::SaslAuthenticateRequest::apiKey);
+    if (handshakeVersions == c.versions.end())
+        return std::unexpected(ClientError{
+            QStringLiteral("UNSUPPORTED_VERSION"),
+            QStringLiteral("%1 offers no SASL login (no SaslHandshake in its ApiVersions): is it a "
+                           "PLAINTEXT or SSL listener? The profile uses %2")
+                .arg(label, protocolName)});
+    if (handshakeVersions->second.second < 1 || authenticateVersions == c.versions.end())
+        return std::unexpected(ClientError{
+            QStringLiteral("UNSUPPORTED_VERSION"),
+            QStringLiteral("%1 lacks SaslHandshake v1 and SaslAuthenticate (Kafka 1.0+), which "
+                           "the built-in client logs in with")
+                .arg(label)});
+
+    // ---- SaslHandshake v1: the mechanism, and the broker's list when it refuses it
+    protocol::SaslHandshakeRequest handshake;
+    handshake.mechanism = login.mechanism.toStdString();
+    auto handshakeBody =
+        exchange(c, protocol::SaslHandshakeRequest::apiKey, 1, handshake.encode(1), timeout);
+    if (!handshakeBody)
+        return std::unexpected(handshakeBody.error());
+    protocol::SaslHandshakeResponse handshakeResponse;
+    {
+        protocol::Reader reader(
+            std::span<const std::uint8_t>(handshakeBody->data(), handshakeBody->size()));
+        handshakeResponse.read(reader, 1);
+        if (!reader.ok())
+            return std::unexpected(
+                ClientError{QStringLiteral("CORRUPT_RESPONSE"),
+                            QStringLiteral("%1 sent a SaslHandshake response that does not decode")
+                                .arg(label)});
+    }
+    if (handshakeResponse.errorCode != 0) {
+        QStringList offered;
+        for (const auto& m : handshakeResponse.mechanisms)
+            offered << QString::fromStdString(m);
+        return std::unexpected(
+            ClientError{kafkaErrorName(handshakeResponse.errorCode),
+                        QStringLiteral("%1 offers %2, the profile asks %3")
+                            .arg(label,
+                                 offered.isEmpty() ? QStringLiteral("no SASL mechanism")
+                                                   : offered.join(QStringLiteral(", ")),
+                                 login.mechanism)});
+    }
+
+    // ---- SaslAuthenticate rounds
+    const std::int16_t authVersion = std::min<std::int16_t>(
+        protocol::SaslAuthenticateRequest::maxVersion, authenticateVersions->second.second);
+    if (authVersion < authenticateVersions->second.first)
+        return std::unexpected(
+            ClientError{QStringLiteral("UNSUPPORTED_VERSION"),
+                        QStringLiteral("%1 supports SaslAuthenticate v%2-v%3 only")
+                            .arg(label)
+                            .arg(authenticateVersions->second.first)
+                            .arg(authenticateVersions->second.second)});
+    const auto refused = [&](const QString& why) {
+        return ClientError{QStringLiteral("SASL_AUTHENTICATION_FAILED"),
+                           QStringLiteral("%1 refused the %2 login of user %3: %4")
+                               .arg(label, login.mechanism, login.username, why)};
+    };
+    const auto round = [&](const QByteArray& token) -> ClientResult<QByteArray> {
+        protocol::SaslAuthenticateRequest request;
+        request.authBytes.assign(token.begin(), token.end());
+        auto body = exchange(c, protocol::SaslAuthenticateRequest::apiKey, authVersion,
+                             request.encode(authVersion), timeout);
+        if (!body)
+            return std::unexpected(body.error());
+        protocol::Reader reader(std::span<const std::uint8_t>(body->data(), body->size()));
+        protocol::SaslAuthenticateResponse response;
+        response.read(reader, authVersion);
+        if (!reader.ok())
+            return std::unexpected(ClientError{
+                QStringLiteral("CORRUPT_RESPONSE"),
+                QStringLiteral("%1 sent a SaslAuthenticate response that does not decode")
+                    .arg(label)});
+        if (response.errorCode != 0) {
+            const QString brokerMessage =
+                QString::fromStdString(response.errorMessage.value_or(std::string()));
+            ClientError error = refused(brokerMessage.isEmpty() ? kafkaErrorName(response.errorCode)
+                                                                : brokerMessage);
+            if (response.errorCode != toInt(protocol::ErrorCode::SaslAuthenticationFailed))
+                error.errorName = kafkaErrorName(response.errorCode);
+            return std::unexpected(error);
+        }
+        return QByteArray(reinterpret_cast<const char*>(response.authBytes.data()),
+                          static_cast<qsizetype>(response.authBytes.size()));
+    };
+
+    if (login.mechanism == QLatin1String("PLAIN")) {
+        // RFC 4616: authzid NUL authcid NUL password, no authorization identity.
+        const QByteArray token = '\0' + login.username.toUtf8() + '\0' + login.password.toUtf8();
+        auto answer = round(token);
+        if (!answer)
+            return std::unexpected(answer.error());
+        return {};
+    }
+    ScramClient scram(*scramHashFor(login.mechanism), login.username, login.password);
+    auto serverFirst = round(scram.clientFirst());
+    if (!serverFirst)
+        return std::unexpected(serverFirst.error());
+    auto clientFinal = scram.clientFinal(*serverFirst);
+    if (!clientFinal)
+        return std::unexpected(refused(clientFinal.error()));
+    auto serverFinal = round(*clientFinal);
+    if (!serverFinal)
+        return std::unexpected(serverFinal.error());
+    if (auto verified = scram.verifyServerFinal(*serverFinal); !verified)
+        return std::unexpected(
+            ClientError{QStringLiteral("SASL_AUTHENTICATION_FAILED"),
+                        QStringLiteral("%1 accepted the %2 login of user %3 but %4")
+                            .arg(label, login.mechanism, login.username, verified.error())});
+    return {};
 }
 
 ClientResult<KafkaClient::Connection*> KafkaClient::connection(std::int32_t broker) {
-    if (m_profile.security != SecurityProtocol::Plaintext)
-        return std::unexpected(unsupportedSecurity(m_profile));
     if (broker == kController) {
         auto controller = resolveController();
         if (!controller)
@@ -356,6 +431,13 @@ ClientResult<std::int16_t> KafkaClient::negotiatedVersion(std::int32_t broker, s
     return version;
 }
 
+ClientError KafkaClient::tlsListener(const QString& label) const {
+    return ClientError{QStringLiteral("SECURITY_PROTOCOL_MISMATCH"),
+                       QStringLiteral("%1 speaks TLS: it is an SSL or SASL_SSL listener, the "
+                                      "profile uses %2")
+                           .arg(label, securityProtocolName(m_profile.security))};
+}
+
 ClientResult<std::vector<std::uint8_t>> KafkaClient::roundTrip(std::int32_t broker,
                                                                std::int16_t apiKey,
                                                                std::int16_t version,
@@ -366,24 +448,59 @@ ClientResult<std::vector<std::uint8_t>> KafkaClient::roundTrip(std::int32_t brok
             return std::unexpected(controller.error());
         broker = *controller;
     }
-    Connection* c = nullptr;
-    if (apiKey == protocol::ApiVersionsRequest::apiKey && m_connections.contains(broker)) {
-        c = m_connections[broker].get();
-    } else {
-        auto found = connection(broker);
-        if (!found)
-            return std::unexpected(found.error());
-        c = *found;
-        if (broker == kAnyBroker) {
-            for (auto& [id, conn] : m_connections)
-                if (conn.get() == c)
-                    broker = id;
-        }
+    auto found = connection(broker);
+    if (!found)
+        return std::unexpected(found.error());
+    Connection* c = *found;
+    if (broker == kAnyBroker) {
+        for (auto& [id, conn] : m_connections)
+            if (conn.get() == c)
+                broker = id;
     }
-    const QString label = c->label;
-    const auto fail = [&](QString name, QString message) {
+    auto result = exchange(*c, apiKey, version, body, m_options.requestTimeout);
+    if (!result)
         m_connections.erase(broker); // drop the connection: the stream is out of step
+    return result;
+}
+
+ClientResult<std::vector<std::uint8_t>> KafkaClient::exchange(Connection& c, std::int16_t apiKey,
+                                                              std::int16_t version,
+                                                              const std::vector<std::uint8_t>& body,
+                                                              std::chrono::milliseconds timeout) {
+    const QString label = c.label;
+    const bool firstExchange = !c.established && apiKey == protocol::ApiVersionsRequest::apiKey;
+    const auto fail = [](QString name, QString message) {
         return std::unexpected(ClientError{std::move(name), std::move(message)});
+    };
+    // A transport failure in words; TLS alerts (a refused client certificate arrives as one after
+    // a TLS 1.3 handshake) keep OpenSSL's reason.
+    const auto ioFailure = [&](const IoResult& r, const QString& when) {
+        if (r.status == IoStatus::Timeout)
+            return fail(
+                QStringLiteral("TIMEOUT"),
+                QStringLiteral("%1 did not answer within %2 ms").arg(label).arg(timeout.count()));
+        if (r.tls) {
+            QString message = QStringLiteral("%1 ended the TLS session: %2").arg(label, r.detail);
+            if (r.detail.contains(QLatin1String("certificate")) &&
+                TlsSettings::fromProfile(m_profile).value_or(TlsSettings{}).certFile.isEmpty())
+                message += QStringLiteral(" (does it require a client certificate? set "
+                                          "ssl.certificate.location and ssl.key.location)");
+            return fail(c.established ? QStringLiteral("NETWORK_EXCEPTION")
+                                      : QStringLiteral("SSL_HANDSHAKE_FAILED"),
+                        message);
+        }
+        if (firstExchange) {
+            c.closedEarly = true;
+            return fail(QStringLiteral("NOT_KAFKA"),
+                        QStringLiteral("%1 did not answer like a Kafka broker (closed the "
+                                       "connection)")
+                            .arg(label));
+        }
+        if (r.status == IoStatus::Error)
+            return fail(QStringLiteral("NETWORK_EXCEPTION"),
+                        QStringLiteral("connection to %1 failed%2: %3").arg(label, when, r.detail));
+        return fail(QStringLiteral("NETWORK_EXCEPTION"),
+                    QStringLiteral("%1 closed the connection%2").arg(label, when));
     };
 
     const std::int32_t correlation = m_nextCorrelation++;
@@ -399,27 +516,14 @@ ClientResult<std::vector<std::uint8_t>> KafkaClient::roundTrip(std::int32_t brok
     w.writeRaw(body);
     w.patchInt32(0, static_cast<std::int32_t>(frame.size() - 4));
 
-    const auto deadline = Clock::now() + m_options.requestTimeout;
-    const auto timeoutText = [&] {
-        return QStringLiteral("%1 did not answer within %2 ms").arg(label).arg(m_options.requestTimeout.count());
-    };
-    switch (sendAll(c->fd, frame.data(), frame.size(), deadline)) {
-    case IoResult::Ok: break;
-    case IoResult::Timeout: return fail(QStringLiteral("TIMEOUT"), timeoutText());
-    default:
-        return fail(QStringLiteral("NETWORK_EXCEPTION"),
-                    QStringLiteral("%1 closed the connection").arg(label));
-    }
+    const auto deadline = Clock::now() + timeout;
+    if (IoResult r = c.transport->write(frame, deadline); !r.ok())
+        return ioFailure(r, {});
     std::uint8_t sizeBytes[4];
-    switch (recvAll(c->fd, sizeBytes, 4, deadline)) {
-    case IoResult::Ok: break;
-    case IoResult::Timeout: return fail(QStringLiteral("TIMEOUT"), timeoutText());
-    default:
-        return fail(apiKey == 18 ? QStringLiteral("NOT_KAFKA") : QStringLiteral("NETWORK_EXCEPTION"),
-                    apiKey == 18 ? QStringLiteral("%1 did not answer like a Kafka broker (closed the "
-                                                  "connection)").arg(label)
-                                 : QStringLiteral("%1 closed the connection").arg(label));
-    }
+    if (IoResult r = c.transport->read(sizeBytes, deadline); !r.ok())
+        return ioFailure(r, {});
+    if (firstExchange && !c.transport->encrypted() && looksLikeTls(sizeBytes))
+        return std::unexpected(tlsListener(label));
     const std::int32_t size = static_cast<std::int32_t>(
         (std::uint32_t(sizeBytes[0]) << 24) | (std::uint32_t(sizeBytes[1]) << 16) |
         (std::uint32_t(sizeBytes[2]) << 8) | std::uint32_t(sizeBytes[3]));
@@ -427,13 +531,8 @@ ClientResult<std::vector<std::uint8_t>> KafkaClient::roundTrip(std::int32_t brok
         return fail(QStringLiteral("NOT_KAFKA"),
                     QStringLiteral("%1 did not answer like a Kafka broker").arg(label));
     std::vector<std::uint8_t> response(static_cast<std::size_t>(size));
-    switch (recvAll(c->fd, response.data(), response.size(), deadline)) {
-    case IoResult::Ok: break;
-    case IoResult::Timeout: return fail(QStringLiteral("TIMEOUT"), timeoutText());
-    default:
-        return fail(QStringLiteral("NETWORK_EXCEPTION"),
-                    QStringLiteral("%1 closed the connection mid-response").arg(label));
-    }
+    if (IoResult r = c.transport->read(response, deadline); !r.ok())
+        return ioFailure(r, QStringLiteral(" mid-response"));
     protocol::Reader r(std::span<const std::uint8_t>(response.data(), response.size()));
     auto id = protocol::readResponseHeader(r, protocol::responseHeaderVersion(apiKey, version));
     if (!id || *id != correlation)

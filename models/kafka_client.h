@@ -1,7 +1,12 @@
 // The project's own synchronous Kafka admin client, built on engine/protocol. One instance lives on
-// ONE worker thread (a ClusterSession's). One POSIX socket per broker, opened lazily, each with its
-// ApiVersions negotiation; every call is bounded by a timeout. PLAINTEXT only: other security
-// protocols get a clear error (the session then relies on librdkafka for what it can).
+// ONE worker thread (a ClusterSession's). One connection per broker, opened lazily: a non-blocking
+// POSIX socket, TLS for SSL and SASL_SSL (OpenSSL: the profile's CA or the system's trust store,
+// hostname check, optional client certificate; models/kafka_transport.h), then ApiVersions, then
+// for SASL_PLAINTEXT and SASL_SSL a SaslHandshake v1 + SaslAuthenticate login (PLAIN,
+// SCRAM-SHA-256, SCRAM-SHA-512; models/sasl_scram.h). Connecting, the TLS handshake and the
+// login are bounded by the connect timeout, every request by the request timeout. Failures name
+// what broke: SSL_HANDSHAKE_FAILED with OpenSSL's reason, SASL_AUTHENTICATION_FAILED with the
+// broker's message, SECURITY_PROTOCOL_MISMATCH when a PLAINTEXT profile meets a TLS listener.
 #pragma once
 
 #include "engine/protocol/header.h"
@@ -22,6 +27,7 @@
 #include "engine/protocol/messages/offset_commit.h"
 #include "engine/protocol/messages/offset_fetch.h"
 #include "engine/protocol/wire.h"
+#include "models/client_error.h"
 #include "models/connection_profile.h"
 
 #include <QHash>
@@ -39,13 +45,7 @@
 
 namespace faultline::models {
 
-struct ClientError {
-    QString errorName; // Kafka's name ("NOT_CONTROLLER") or a client-side one ("TIMEOUT",
-                       // "NOT_KAFKA", "UNSUPPORTED_VERSION", "CONNECTION_FAILED", ...)
-    QString message;   // for people
-};
-
-template <typename T> using ClientResult = std::expected<T, ClientError>;
+class TlsContext;
 
 struct ClientBroker {
     std::int32_t id = -1;
@@ -79,6 +79,9 @@ public:
 
     explicit KafkaClient(ConnectionProfile profile);
     KafkaClient(ConnectionProfile profile, Options options);
+    // password: for SASL_PLAINTEXT / SASL_SSL (the profile holds the user name, never secrets).
+    KafkaClient(ConnectionProfile profile, QString password);
+    KafkaClient(ConnectionProfile profile, QString password, Options options);
     ~KafkaClient();
     KafkaClient(const KafkaClient&) = delete;
     KafkaClient& operator=(const KafkaClient&) = delete;
@@ -152,12 +155,24 @@ private:
     struct Connection;
     [[nodiscard]] ClientResult<Connection*> connection(std::int32_t broker);
     [[nodiscard]] ClientResult<Connection*> open(std::int32_t broker, const QString& host, int port);
+    // One request/response on a connection (no lookup, no reconnect); the caller drops the
+    // connection when it fails.
+    [[nodiscard]] ClientResult<std::vector<std::uint8_t>>
+    exchange(Connection& c, std::int16_t apiKey, std::int16_t version,
+             const std::vector<std::uint8_t>& body, std::chrono::milliseconds timeout);
+    [[nodiscard]] ClientResult<void> negotiateVersions(Connection& c,
+                                                       std::chrono::milliseconds timeout);
+    [[nodiscard]] ClientResult<void> authenticate(Connection& c, std::chrono::milliseconds timeout);
+    // SECURITY_PROTOCOL_MISMATCH: a plaintext profile met a TLS listener.
+    [[nodiscard]] ClientError tlsListener(const QString& label) const;
     [[nodiscard]] ClientResult<std::int32_t> resolveController();
     [[nodiscard]] QString brokerLabel(std::int32_t broker) const;
     void rememberMetadata(const protocol::MetadataResponse& response);
 
     ConnectionProfile m_profile;
+    QString m_password;
     Options m_options;
+    std::shared_ptr<TlsContext> m_tls; // built on the first TLS connection
     std::map<std::int32_t, ClientBroker> m_brokers;
     std::int32_t m_controllerId = -1;
     std::map<std::int32_t, std::unique_ptr<Connection>> m_connections; // negative: bootstrap

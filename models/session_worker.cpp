@@ -64,15 +64,15 @@ private:
 
 } // namespace
 
-SessionWorker::SessionWorker(ConnectionProfile profile, QObject* parent)
-    : QObject(parent), m_profile(std::move(profile)),
+SessionWorker::SessionWorker(ConnectionProfile profile, QString password, QObject* parent)
+    : QObject(parent), m_profile(std::move(profile)), m_password(std::move(password)),
       m_interval(m_profile.refreshIntervalMs > 0 ? m_profile.refreshIntervalMs : 5000) {}
 
 SessionWorker::~SessionWorker() = default;
 
 void SessionWorker::ensureObjects() {
     if (!m_client)
-        m_client = std::make_unique<KafkaClient>(m_profile);
+        m_client = std::make_unique<KafkaClient>(m_profile, m_password);
     if (!m_timer) {
         m_timer = new QTimer(this);
         m_timer->setInterval(m_interval);

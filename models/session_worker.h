@@ -19,7 +19,9 @@ namespace faultline::models {
 class SessionWorker : public QObject {
     Q_OBJECT
 public:
-    explicit SessionWorker(ConnectionProfile profile, QObject* parent = nullptr);
+    // password: for the client's SASL login (unused without SASL).
+    explicit SessionWorker(ConnectionProfile profile, QString password = {},
+                           QObject* parent = nullptr);
     ~SessionWorker() override;
 
     // All of these run on the worker thread (call through queued invocations).
@@ -45,6 +47,7 @@ private:
     void ensureObjects();
 
     ConnectionProfile m_profile;
+    QString m_password;
     std::unique_ptr<KafkaClient> m_client;
     QTimer* m_timer = nullptr;
     int m_interval = 5000;

@@ -10,7 +10,7 @@ PACKAGES=(
     libasio-dev libspdlog-dev libfmt-dev libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev
     libcpp-httplib-dev nlohmann-json3-dev
     # clients (app, tests, benchmarks)
-    librdkafka-dev kcat python3 python3-confluent-kafka python3-kafka
+    librdkafka-dev kcat python3 python3-confluent-kafka python3-kafka libssl-dev openssl
     # Qt 6 desktop app
     qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libgl-dev libqcustomplot-dev
     qtkeychain-qt6-dev libxkbcommon-dev

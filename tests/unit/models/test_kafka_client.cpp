@@ -271,16 +271,6 @@ private slots:
         qDeleteAll(sockets);
     }
 
-    void unsupportedSecurity() {
-        auto profile = profileFor(m_bootstrap);
-        profile.security = models::SecurityProtocol::SaslSsl;
-        KafkaClient client(profile);
-        auto md = client.metadata();
-        QVERIFY(!md.has_value());
-        QCOMPARE(md.error().errorName, QStringLiteral("UNSUPPORTED_SECURITY_PROTOCOL"));
-        QVERIFY(md.error().message.contains(QStringLiteral("SASL_SSL")));
-    }
-
     void missingApiIsNamed() {
         KafkaClient client(profileFor(m_bootstrap));
         auto md = client.metadata(QStringList{});
