@@ -1,8 +1,8 @@
 // ClusterSession against an in-process Engine: snapshots, jobs, generations, failures.
-#include "engine/broker/engine.h"
 #include "models/cluster_session.h"
 #include "models/kafka_client.h"
 #include "models/sandbox_controller.h"
+#include "tests/support/test_engine.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -81,29 +81,18 @@ SnapshotPtr lastSnapshot(const QSignalSpy& spy) {
 class TestClusterSession : public QObject {
     Q_OBJECT
 private:
-    QTemporaryDir m_dir;
-    std::unique_ptr<broker::Engine> m_engine;
+    testsupport::TestEngine m_engine;
     QString m_bootstrap;
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_dir.isValid());
-        broker::EngineOptions options;
-        options.brokers = 3;
-        options.faultDomains = 3;
-        options.updateDomains = 3;
-        options.basePort = 0;
-        options.dataDir = m_dir.path().toStdString();
-        auto engine = broker::Engine::start(options);
-        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
-        m_engine = std::move(*engine);
-        m_bootstrap = QString::fromStdString(m_engine->bootstrapServers());
+        const auto started = m_engine.start();
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+        m_bootstrap = m_engine.bootstrap();
     }
 
     void cleanupTestCase() {
-        if (m_engine)
-            m_engine->stop();
-        m_engine.reset();
+        m_engine.stop();
     }
 
     void firstSnapshot() {
@@ -344,20 +333,15 @@ private slots:
                                                           ConnectionState::Failed,
                                  10000);
         // A broker appears on that port: the session's retries find it.
-        QTemporaryDir dir;
-        broker::EngineOptions options;
-        options.brokers = 1;
-        options.faultDomains = 1;
-        options.updateDomains = 1;
-        options.basePort = port;
-        options.dataDir = dir.path().toStdString();
-        auto engine = broker::Engine::start(options);
-        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
+        testsupport::TestEngine engine;
+        const auto started =
+            engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1, .basePort = port});
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
         QTRY_VERIFY_WITH_TIMEOUT(states.last().at(0).value<ConnectionState>() == ConnectionState::Connected,
                                  10000);
         QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10000);
         QCOMPARE(lastSnapshot(snapshots)->brokers.size(), 1);
-        (*engine)->stop();
+        engine.stop();
     }
 
     void sandboxControllerRoundTrip() {

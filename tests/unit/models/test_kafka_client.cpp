@@ -1,13 +1,12 @@
 // KafkaClient against an in-process Engine and against servers that are not Kafka.
-#include "engine/broker/engine.h"
 #include "engine/protocol/messages/produce.h"
 #include "engine/protocol/records.h"
 #include "models/kafka_client.h"
+#include "tests/support/test_engine.h"
 
 #include <QElapsedTimer>
 #include <QTcpServer>
 #include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <future>
@@ -30,8 +29,7 @@ models::ConnectionProfile profileFor(const QString& bootstrap) {
 class TestKafkaClient : public QObject {
     Q_OBJECT
 private:
-    QTemporaryDir m_dir;
-    std::unique_ptr<broker::Engine> m_engine;
+    testsupport::TestEngine m_engine;
     QString m_bootstrap;
 
     std::int32_t leaderOf(KafkaClient& client, const QString& topic, std::int32_t partition) {
@@ -88,23 +86,13 @@ private:
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_dir.isValid());
-        broker::EngineOptions options;
-        options.brokers = 3;
-        options.faultDomains = 3;
-        options.updateDomains = 3;
-        options.basePort = 0;
-        options.dataDir = m_dir.path().toStdString();
-        auto engine = broker::Engine::start(options);
-        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
-        m_engine = std::move(*engine);
-        m_bootstrap = QString::fromStdString(m_engine->bootstrapServers());
+        const auto started = m_engine.start();
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+        m_bootstrap = m_engine.bootstrap();
     }
 
     void cleanupTestCase() {
-        if (m_engine)
-            m_engine->stop();
-        m_engine.reset();
+        m_engine.stop();
     }
 
     void metadataWithRacks() {
