@@ -50,12 +50,13 @@ QString kafkaErrorName(std::int16_t code) {
 }
 
 struct KafkaClient::Connection {
+    KafkaClient* owner = nullptr;
     int fd = -1;
     QString label; // "host:port"
     std::map<std::int16_t, std::pair<std::int16_t, std::int16_t>> versions;
     ~Connection() {
         if (fd >= 0)
-            ::close(fd);
+            owner->closeSocket(fd);
     }
 };
 
@@ -127,6 +128,35 @@ KafkaClient::~KafkaClient() = default;
 
 void KafkaClient::disconnectAll() { m_connections.clear(); }
 
+void KafkaClient::abort() {
+    const std::lock_guard lock(m_socketsMutex);
+    m_aborted.store(true);
+    for (const int fd : m_sockets)
+        ::shutdown(fd, SHUT_RDWR); // wakes a poll()/recv() blocked on the client's thread
+}
+
+ClientError KafkaClient::abortedError() {
+    return ClientError{QStringLiteral("ABORTED"),
+                       QStringLiteral("the request was abandoned: the connection is closing")};
+}
+
+bool KafkaClient::trackSocket(int fd) {
+    const std::lock_guard lock(m_socketsMutex);
+    if (m_aborted.load()) {
+        ::close(fd);
+        return false;
+    }
+    m_sockets.insert(fd);
+    return true;
+}
+
+void KafkaClient::closeSocket(int fd) {
+    // Under the lock: abort() never shuts down a descriptor number that was closed and reused.
+    const std::lock_guard lock(m_socketsMutex);
+    m_sockets.erase(fd);
+    ::close(fd);
+}
+
 QString KafkaClient::brokerLabel(std::int32_t broker) const {
     if (broker >= 0)
         return QStringLiteral("broker %1").arg(broker);
@@ -137,6 +167,8 @@ QString KafkaClient::brokerLabel(std::int32_t broker) const {
 
 ClientResult<KafkaClient::Connection*> KafkaClient::open(std::int32_t broker, const QString& host,
                                                          int port) {
+    if (m_aborted.load())
+        return std::unexpected(abortedError());
     const QString label = QStringLiteral("%1:%2").arg(host).arg(port);
     const auto deadline = Clock::now() + m_options.connectTimeout;
 
@@ -160,7 +192,10 @@ ClientResult<KafkaClient::Connection*> KafkaClient::open(std::int32_t broker, co
                                 ai->ai_protocol);
         if (fd < 0)
             continue;
+        if (!trackSocket(fd))
+            return std::unexpected(abortedError());
         auto connection = std::make_unique<Connection>();
+        connection->owner = this;
         connection->fd = fd;
         connection->label = label;
         int one = 1;
@@ -254,6 +289,8 @@ ClientResult<KafkaClient::Connection*> KafkaClient::open(std::int32_t broker, co
         return std::unexpected(ClientError{QStringLiteral("UNSUPPORTED_VERSION"),
                                            QStringLiteral("%1 accepts no ApiVersions version").arg(label)});
     }
+    if (m_aborted.load())
+        return std::unexpected(abortedError());
     return std::unexpected(ClientError{timedOut ? QStringLiteral("TIMEOUT")
                                                 : QStringLiteral("CONNECTION_FAILED"),
                                        QStringLiteral("cannot connect to %1: %2").arg(label, lastError)});
@@ -360,6 +397,8 @@ ClientResult<std::vector<std::uint8_t>> KafkaClient::roundTrip(std::int32_t brok
                                                                std::int16_t apiKey,
                                                                std::int16_t version,
                                                                const std::vector<std::uint8_t>& body) {
+    if (m_aborted.load())
+        return std::unexpected(abortedError());
     if (broker == kController) {
         auto controller = resolveController();
         if (!controller)
@@ -383,6 +422,8 @@ ClientResult<std::vector<std::uint8_t>> KafkaClient::roundTrip(std::int32_t brok
     const QString label = c->label;
     const auto fail = [&](QString name, QString message) {
         m_connections.erase(broker); // drop the connection: the stream is out of step
+        if (m_aborted.load())        // the socket was shut down under us: say why
+            return std::unexpected(abortedError());
         return std::unexpected(ClientError{std::move(name), std::move(message)});
     };
 
