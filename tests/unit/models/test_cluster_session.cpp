@@ -4,8 +4,10 @@
 #include "models/sandbox_controller.h"
 #include "tests/support/test_engine.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -415,6 +417,79 @@ private slots:
                                  10000);
         QVERIFY2(states.last().at(1).toString().contains(QStringLiteral("did not answer like a Kafka broker")),
                  qPrintable(states.last().at(1).toString()));
+        qDeleteAll(sockets);
+    }
+
+    // Destroying a session while its refresh waits on a server that never answers returns at
+    // once: the request is abandoned (its socket shut down), not waited out (the client's
+    // timeouts are one minute here), and the worker thread ends on its own soon after.
+    void destroyingDuringARefreshDoesNotWait() {
+        QTcpServer blackHole; // accepts, reads, never answers
+        QVERIFY(blackHole.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> sockets;
+        qint64 received = 0;
+        bool peerClosed = false;
+        connect(&blackHole, &QTcpServer::newConnection, this, [&] {
+            while (auto* socket = blackHole.nextPendingConnection()) {
+                sockets << socket;
+                connect(socket, &QTcpSocket::readyRead, socket,
+                        [socket, &received] { received += socket->readAll().size(); });
+                connect(socket, &QTcpSocket::disconnected, socket,
+                        [&peerClosed] { peerClosed = true; });
+            }
+        });
+        auto session = std::make_unique<ClusterSession>(
+            profileFor(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort())));
+        models::KafkaClient::Options slow;
+        slow.requestTimeout = std::chrono::minutes(1);
+        slow.connectTimeout = std::chrono::minutes(1);
+        session->setClientOptions(slow);
+        session->start();
+        QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000); // the refresh's request is out and waits
+
+        const int finishingBefore = ClusterSession::finishingThreadCount();
+        QElapsedTimer clock;
+        clock.start();
+        session.reset();
+        const qint64 destroyMs = clock.elapsed();
+        // A hang check, not a benchmark: the old destructor waited for the request's timeout.
+        QVERIFY2(destroyMs < 5000,
+                 qPrintable(QStringLiteral("the destructor took %1 ms").arg(destroyMs)));
+        QCOMPARE(ClusterSession::finishingThreadCount(), finishingBefore + 1);
+
+        // The request was interrupted: the black hole sees the connection shut down and the
+        // worker thread ends long before the one-minute timeout.
+        QTRY_VERIFY_WITH_TIMEOUT(peerClosed, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(ClusterSession::finishingThreadCount(), finishingBefore, 10000);
+        qDeleteAll(sockets);
+    }
+
+    // Same while a job waits on the black hole: the job's call is abandoned as well.
+    void destroyingDuringAJobDoesNotWait() {
+        QTcpServer blackHole;
+        QVERIFY(blackHole.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> sockets;
+        qint64 received = 0;
+        connect(&blackHole, &QTcpServer::newConnection, this, [&] {
+            while (auto* socket = blackHole.nextPendingConnection()) {
+                sockets << socket;
+                connect(socket, &QTcpSocket::readyRead, socket,
+                        [socket, &received] { received += socket->readAll().size(); });
+            }
+        });
+        auto session = std::make_unique<ClusterSession>(
+            profileFor(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort())));
+        models::KafkaClient::Options slow;
+        slow.requestTimeout = std::chrono::minutes(1);
+        slow.connectTimeout = std::chrono::minutes(1);
+        session->setClientOptions(slow);
+        QSignalSpy started(session.get(), &ClusterSession::jobStarted);
+        session->submit(std::make_shared<CreateTopicJob>(QStringLiteral("never")));
+        QVERIFY(started.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000);
+        const int finishingBefore = ClusterSession::finishingThreadCount();
+        session.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(ClusterSession::finishingThreadCount(), finishingBefore, 10000);
         qDeleteAll(sockets);
     }
 };
