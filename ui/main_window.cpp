@@ -205,7 +205,14 @@ void MainWindow::createActions()
     connectAction->setShortcut(QKeySequence::Open);
     auto* sandboxAction = fileMenu->addAction(tr("Start local &sandbox"), this, &MainWindow::startSandbox);
     m_refreshAction = fileMenu->addAction(tr("&Refresh"), this, &MainWindow::refresh);
-    m_refreshAction->setShortcuts({QKeySequence(Qt::Key_F5), QKeySequence::Refresh});
+    // F5 plus the platform's refresh keys, each once: the platform list holds F5 too on most
+    // desktops, and a key bound twice to one action is ambiguous and triggers nothing.
+    QList<QKeySequence> refreshKeys{QKeySequence(Qt::Key_F5)};
+    for (const auto& key : QKeySequence::keyBindings(QKeySequence::Refresh)) {
+        if (!refreshKeys.contains(key))
+            refreshKeys << key;
+    }
+    m_refreshAction->setShortcuts(refreshKeys);
     fileMenu->addSeparator();
     auto* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
