@@ -1,17 +1,17 @@
-// The brokers of one cluster, one row per broker id, fed with snapshots. A refresh is diffed against
-// the previous snapshot (rows inserted / removed / changed), never a model reset.
+// The brokers of one cluster, one row per broker id, fed with snapshots. A refresh is diffed
+// against the previous snapshot (rows inserted / removed / changed), never a model reset.
 #pragma once
 
 #include "models/cluster_snapshot.h"
-#include "models/snapshot_diff.h"
-
-#include <QAbstractTableModel>
-
-#include <vector>
+#include "models/snapshot_table_model.h"
 
 namespace faultline::models {
 
-class BrokerTableModel : public QAbstractTableModel {
+struct BrokerTableEntry {
+    const BrokerRow* row = nullptr;
+};
+
+class BrokerTableModel : public SnapshotTableModel<BrokerTableEntry> {
     Q_OBJECT
 public:
     enum Column {
@@ -31,27 +31,15 @@ public:
     explicit BrokerTableModel(QObject* parent = nullptr);
 
     void setSnapshot(SnapshotPtr snapshot);
-    [[nodiscard]] SnapshotPtr snapshot() const { return m_snapshot; }
-    [[nodiscard]] int rowForBroker(std::int32_t id) const; // -1 when absent
+    [[nodiscard]] int rowForBroker(std::int32_t id) const;  // -1 when absent
     [[nodiscard]] const BrokerRow* brokerAt(int row) const; // null when out of range
 
-    int rowCount(const QModelIndex& parent = QModelIndex()) const override;
-    int columnCount(const QModelIndex& parent = QModelIndex()) const override;
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
-
 private:
-    template <typename> friend class ModelDiffSignals;
-    struct Entry {
-        const BrokerRow* row = nullptr;
-    };
-    [[nodiscard]] static QVariant cell(const Entry& entry, int column, int role);
-    [[nodiscard]] static RowHealth health(const Entry& entry);
-    [[nodiscard]] static IndexSpan changedColumns(const Entry& before, const Entry& after);
-
-    SnapshotPtr m_snapshot;
-    std::vector<Entry> m_rows;
+    using Entry = BrokerTableEntry;
+    [[nodiscard]] static std::span<const ColumnSpec> columns();
+    [[nodiscard]] QVariant cellData(const Entry& entry, int column, int role) const override;
+    [[nodiscard]] RowHealth rowHealth(const Entry& entry) const override;
+    [[nodiscard]] bool sameContent(const Entry& before, const Entry& after) const override;
 };
 
 } // namespace faultline::models

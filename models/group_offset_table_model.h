@@ -4,15 +4,17 @@
 #pragma once
 
 #include "models/cluster_snapshot.h"
-#include "models/snapshot_diff.h"
-
-#include <QAbstractTableModel>
+#include "models/snapshot_table_model.h"
 
 #include <vector>
 
 namespace faultline::models {
 
-class GroupOffsetTableModel : public QAbstractTableModel {
+struct GroupOffsetTableEntry {
+    const GroupOffsetRow* row = nullptr;
+};
+
+class GroupOffsetTableModel : public SnapshotTableModel<GroupOffsetTableEntry> {
     Q_OBJECT
 public:
     enum Column {
@@ -29,30 +31,19 @@ public:
 
     void setSnapshot(SnapshotPtr snapshot);
     void setGroup(const QString& groupId); // resets the model when the group changes
-    [[nodiscard]] SnapshotPtr snapshot() const { return m_snapshot; }
     [[nodiscard]] QString group() const { return m_group; }
     [[nodiscard]] int rowFor(const QString& topic, std::int32_t partition) const; // -1 when absent
     [[nodiscard]] const GroupOffsetRow* offsetAt(int row) const; // null when out of range
-
-    int rowCount(const QModelIndex& parent = QModelIndex()) const override;
-    int columnCount(const QModelIndex& parent = QModelIndex()) const override;
     // KeyRole answers QVariantList{topic (QString), partition (int)}.
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
 
 private:
-    template <typename> friend class ModelDiffSignals;
-    struct Entry {
-        const GroupOffsetRow* row = nullptr;
-    };
+    using Entry = GroupOffsetTableEntry;
+    [[nodiscard]] static std::span<const ColumnSpec> columns();
     [[nodiscard]] std::vector<Entry> entriesFor(const SnapshotPtr& snapshot) const;
-    [[nodiscard]] static QVariant cell(const Entry& entry, int column, int role);
-    [[nodiscard]] static IndexSpan changedColumns(const Entry& before, const Entry& after);
+    [[nodiscard]] QVariant cellData(const Entry& entry, int column, int role) const override;
+    [[nodiscard]] bool sameContent(const Entry& before, const Entry& after) const override;
 
-    SnapshotPtr m_snapshot;
     QString m_group;
-    std::vector<Entry> m_rows;
 };
 
 } // namespace faultline::models

@@ -3,15 +3,18 @@
 #pragma once
 
 #include "models/cluster_snapshot.h"
-#include "models/snapshot_diff.h"
-
-#include <QAbstractTableModel>
+#include "models/snapshot_table_model.h"
 
 #include <vector>
 
 namespace faultline::models {
 
-class GroupTableModel : public QAbstractTableModel {
+struct GroupTableEntry {
+    const GroupRow* row = nullptr;
+    qint64 totalLag = -1;
+};
+
+class GroupTableModel : public SnapshotTableModel<GroupTableEntry> {
     Q_OBJECT
 public:
     enum Column {
@@ -27,28 +30,15 @@ public:
     explicit GroupTableModel(QObject* parent = nullptr);
 
     void setSnapshot(SnapshotPtr snapshot);
-    [[nodiscard]] SnapshotPtr snapshot() const { return m_snapshot; }
     [[nodiscard]] int rowForGroup(const QString& groupId) const; // -1 when absent
-    [[nodiscard]] const GroupRow* groupAt(int row) const;       // null when out of range
-
-    int rowCount(const QModelIndex& parent = QModelIndex()) const override;
-    int columnCount(const QModelIndex& parent = QModelIndex()) const override;
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
+    [[nodiscard]] const GroupRow* groupAt(int row) const;        // null when out of range
 
 private:
-    template <typename> friend class ModelDiffSignals;
-    struct Entry {
-        const GroupRow* row = nullptr;
-        qint64 totalLag = -1;
-    };
-    [[nodiscard]] static QVariant cell(const Entry& entry, int column, int role);
-    [[nodiscard]] static RowHealth health(const Entry& entry);
-    [[nodiscard]] static IndexSpan changedColumns(const Entry& before, const Entry& after);
-
-    SnapshotPtr m_snapshot;
-    std::vector<Entry> m_rows;
+    using Entry = GroupTableEntry;
+    [[nodiscard]] static std::span<const ColumnSpec> columns();
+    [[nodiscard]] QVariant cellData(const Entry& entry, int column, int role) const override;
+    [[nodiscard]] RowHealth rowHealth(const Entry& entry) const override;
+    [[nodiscard]] bool sameContent(const Entry& before, const Entry& after) const override;
 };
 
 } // namespace faultline::models

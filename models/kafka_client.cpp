@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include <sys/socket.h>
+
 namespace faultline::models {
 
 namespace {
@@ -71,11 +73,19 @@ QString kafkaErrorName(std::int16_t code) {
 }
 
 struct KafkaClient::Connection {
+    KafkaClient* owner = nullptr; // set once abort() can reach the socket (tracked)
+    int fd = -1;
     std::unique_ptr<Transport> transport;
     QString label; // "host:port"
     std::map<std::int16_t, std::pair<std::int16_t, std::int16_t>> versions;
     bool established = false; // ApiVersions (and the SASL login) done
     bool closedEarly = false; // the server hung up on the first request
+    ~Connection() {
+        // Forgotten before `transport` closes the descriptor: abort() never shuts down a number
+        // that was closed and reused.
+        if (owner != nullptr)
+            owner->untrackSocket(fd);
+    }
 };
 
 KafkaClient::KafkaClient(ConnectionProfile profile)
@@ -95,6 +105,31 @@ KafkaClient::~KafkaClient() = default;
 
 void KafkaClient::disconnectAll() { m_connections.clear(); }
 
+void KafkaClient::abort() {
+    const std::lock_guard lock(m_socketsMutex);
+    m_aborted.store(true);
+    for (const int fd : m_sockets)
+        ::shutdown(fd, SHUT_RDWR); // wakes a poll()/recv() blocked on the client's thread
+}
+
+ClientError KafkaClient::abortedError() {
+    return ClientError{QStringLiteral("ABORTED"),
+                       QStringLiteral("the request was abandoned: the connection is closing")};
+}
+
+bool KafkaClient::trackSocket(int fd) {
+    const std::lock_guard lock(m_socketsMutex);
+    if (m_aborted.load())
+        return false;
+    m_sockets.insert(fd);
+    return true;
+}
+
+void KafkaClient::untrackSocket(int fd) {
+    const std::lock_guard lock(m_socketsMutex);
+    m_sockets.erase(fd);
+}
+
 QString KafkaClient::brokerLabel(std::int32_t broker) const {
     if (broker >= 0)
         return QStringLiteral("broker %1").arg(broker);
@@ -105,6 +140,8 @@ QString KafkaClient::brokerLabel(std::int32_t broker) const {
 
 ClientResult<KafkaClient::Connection*> KafkaClient::open(std::int32_t broker, const QString& host,
                                                          int port) {
+    if (m_aborted.load())
+        return std::unexpected(abortedError());
     const bool tls = usesTls(m_profile.security);
     if (usesSasl(m_profile.security)) {
         // Refuse what cannot work before touching the network.
@@ -137,6 +174,7 @@ ClientResult<KafkaClient::Connection*> KafkaClient::open(std::int32_t broker, co
         return std::unexpected(socket.error());
     auto connection = std::make_unique<Connection>();
     connection->label = QStringLiteral("%1:%2").arg(host).arg(port);
+    const int fd = socket->get();
     if (tls) {
         auto transport =
             m_tls->handshake(std::move(*socket), host, port, deadline, m_options.connectTimeout);
@@ -146,10 +184,16 @@ ClientResult<KafkaClient::Connection*> KafkaClient::open(std::int32_t broker, co
     } else {
         connection->transport = plainTransport(std::move(*socket));
     }
+    if (!trackSocket(fd))
+        return std::unexpected(abortedError());
+    connection->owner = this;
+    connection->fd = fd;
 
     // ApiVersions and the login get the connect timeout too: a non-Kafka server must fail fast.
     const auto setupTimeout = std::min(m_options.requestTimeout, m_options.connectTimeout);
     if (auto negotiated = negotiateVersions(*connection, setupTimeout); !negotiated) {
+        if (m_aborted.load()) // the socket was shut down under us: say why
+            return std::unexpected(abortedError());
         // A TLS listener may hang up on plaintext without a word (OpenSSL's does): ask it.
         if (!tls && connection->closedEarly &&
             speaksTls(host, port, Clock::now() + m_options.connectTimeout,
@@ -442,6 +486,8 @@ ClientResult<std::vector<std::uint8_t>> KafkaClient::roundTrip(std::int32_t brok
                                                                std::int16_t apiKey,
                                                                std::int16_t version,
                                                                const std::vector<std::uint8_t>& body) {
+    if (m_aborted.load())
+        return std::unexpected(abortedError());
     if (broker == kController) {
         auto controller = resolveController();
         if (!controller)
@@ -458,8 +504,11 @@ ClientResult<std::vector<std::uint8_t>> KafkaClient::roundTrip(std::int32_t brok
                 broker = id;
     }
     auto result = exchange(*c, apiKey, version, body, m_options.requestTimeout);
-    if (!result)
+    if (!result) {
         m_connections.erase(broker); // drop the connection: the stream is out of step
+        if (m_aborted.load())        // the socket was shut down under us: say why
+            return std::unexpected(abortedError());
+    }
     return result;
 }
 

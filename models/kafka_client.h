@@ -35,12 +35,15 @@
 #include <QStringList>
 #include <QVector>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace faultline::models {
@@ -92,6 +95,13 @@ public:
 
     // Closes every connection; the next call reconnects (bootstrap first).
     void disconnectAll();
+
+    // The one call that is safe from ANY thread: shuts every socket of this client down
+    // (::shutdown), so a call blocked on the client's own thread returns at once, and makes this
+    // and every later call fail with ABORTED. Irreversible: for tearing a session down without
+    // waiting for its worker.
+    void abort();
+    [[nodiscard]] bool aborted() const { return m_aborted.load(); }
 
     // Brokers and controller as the last Metadata / DescribeCluster answer gave them.
     [[nodiscard]] const std::map<std::int32_t, ClientBroker>& knownBrokers() const { return m_brokers; }
@@ -168,6 +178,14 @@ private:
     [[nodiscard]] ClientResult<std::int32_t> resolveController();
     [[nodiscard]] QString brokerLabel(std::int32_t broker) const;
     void rememberMetadata(const protocol::MetadataResponse& response);
+    [[nodiscard]] static ClientError abortedError();
+    // Registers a connected socket so abort() can reach it; false once aborted.
+    [[nodiscard]] bool trackSocket(int fd);
+    void untrackSocket(int fd); // before the descriptor is closed
+
+    std::atomic<bool> m_aborted{false};
+    std::mutex m_socketsMutex; // abort() (any thread) against opening and closing sockets
+    std::set<int> m_sockets;   // every open socket
 
     ConnectionProfile m_profile;
     QString m_password;

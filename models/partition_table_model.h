@@ -3,15 +3,17 @@
 #pragma once
 
 #include "models/cluster_snapshot.h"
-#include "models/snapshot_diff.h"
-
-#include <QAbstractTableModel>
+#include "models/snapshot_table_model.h"
 
 #include <vector>
 
 namespace faultline::models {
 
-class PartitionTableModel : public QAbstractTableModel {
+struct PartitionTableEntry {
+    const PartitionRow* row = nullptr;
+};
+
+class PartitionTableModel : public SnapshotTableModel<PartitionTableEntry> {
     Q_OBJECT
 public:
     enum Column {
@@ -31,30 +33,19 @@ public:
 
     void setSnapshot(SnapshotPtr snapshot);
     void setTopic(const QString& topic); // resets the model when the topic changes
-    [[nodiscard]] SnapshotPtr snapshot() const { return m_snapshot; }
     [[nodiscard]] QString topic() const { return m_topic; }
     [[nodiscard]] int rowForPartition(std::int32_t partition) const; // -1 when absent
     [[nodiscard]] const PartitionRow* partitionAt(int row) const;    // null when out of range
 
-    int rowCount(const QModelIndex& parent = QModelIndex()) const override;
-    int columnCount(const QModelIndex& parent = QModelIndex()) const override;
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
-
 private:
-    template <typename> friend class ModelDiffSignals;
-    struct Entry {
-        const PartitionRow* row = nullptr;
-    };
+    using Entry = PartitionTableEntry;
+    [[nodiscard]] static std::span<const ColumnSpec> columns();
     [[nodiscard]] std::vector<Entry> entriesFor(const SnapshotPtr& snapshot) const;
-    [[nodiscard]] static QVariant cell(const Entry& entry, int column, int role);
-    [[nodiscard]] static RowHealth health(const Entry& entry);
-    [[nodiscard]] static IndexSpan changedColumns(const Entry& before, const Entry& after);
+    [[nodiscard]] QVariant cellData(const Entry& entry, int column, int role) const override;
+    [[nodiscard]] RowHealth rowHealth(const Entry& entry) const override;
+    [[nodiscard]] bool sameContent(const Entry& before, const Entry& after) const override;
 
-    SnapshotPtr m_snapshot;
     QString m_topic;
-    std::vector<Entry> m_rows;
 };
 
 } // namespace faultline::models

@@ -3,6 +3,8 @@
 // When no keychain backend can be reached (a headless machine has no Secret Service on D-Bus),
 // available() is false and unavailableReason() says why: the app then asks for the password each
 // session. Secrets are never written anywhere else (no insecure fallback to the settings file).
+// The operations are virtual so a test can stand in for the system keychain (a machine without
+// one, or one with known entries) and drive the app's password flow deterministically.
 #pragma once
 
 #include <QObject>
@@ -27,15 +29,17 @@ public:
 
     // Asks the keychain whether it answers (reads a key that does not exist). Emits
     // availabilityKnown once the answer (or probeTimeoutMs of silence) is in.
-    void probe(int probeTimeoutMs = 5000);
+    virtual void probe(int probeTimeoutMs = 5000);
     [[nodiscard]] Availability availability() const { return m_availability; }
     [[nodiscard]] bool available() const { return m_availability == Availability::Available; }
     [[nodiscard]] QString unavailableReason() const { return m_reason; } // empty unless Unavailable
     [[nodiscard]] QString service() const { return m_service; }
 
-    void readPassword(const QString& profile);   // passwordRead | passwordNotFound | failed
-    void writePassword(const QString& profile, const QString& password); // passwordWritten | failed
-    void removePassword(const QString& profile); // passwordRemoved (also when none was stored) | failed
+    virtual void readPassword(const QString& profile); // passwordRead | passwordNotFound | failed
+    virtual void writePassword(const QString& profile,
+                               const QString& password); // passwordWritten | failed
+    // passwordRemoved (also when none was stored) | failed
+    virtual void removePassword(const QString& profile);
 
     [[nodiscard]] static QString keyFor(const QString& profile); // "profile/<name>"
 
@@ -48,9 +52,12 @@ signals:
     void failed(const QString& profile, faultline::models::SecretOperation operation,
                 const QString& reason);
 
+protected:
+    // Records what is known about the keychain; emits availabilityKnown when that changed.
+    void setAvailability(Availability availability, const QString& reason);
+
 private:
     void finishJob(QKeychain::Job* job, const QString& profile, SecretOperation operation);
-    void setAvailability(Availability availability, const QString& reason);
     void failLater(const QString& profile, SecretOperation operation, const QString& reason);
     [[nodiscard]] static QString describe(QKeychain::Job* job);
 

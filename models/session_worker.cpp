@@ -71,8 +71,12 @@ SessionWorker::SessionWorker(ConnectionProfile profile, QString password, QObjec
 SessionWorker::~SessionWorker() = default;
 
 void SessionWorker::ensureObjects() {
-    if (!m_client)
-        m_client = std::make_unique<KafkaClient>(m_profile, m_password);
+    if (!m_client) {
+        const std::lock_guard lock(m_clientMutex);
+        m_client = std::make_unique<KafkaClient>(m_profile, m_password, m_clientOptions);
+        if (m_aborted.load())
+            m_client->abort();
+    }
     if (!m_timer) {
         m_timer = new QTimer(this);
         m_timer->setInterval(m_interval);
@@ -111,11 +115,26 @@ void SessionWorker::shutdown() {
         m_client->disconnectAll();
 }
 
+void SessionWorker::setClientOptions(const KafkaClient::Options& options) {
+    const std::lock_guard lock(m_clientMutex);
+    m_clientOptions = options;
+    m_client.reset(); // the next call builds a client with these options
+}
+
+void SessionWorker::abort() {
+    const std::lock_guard lock(m_clientMutex);
+    m_aborted.store(true);
+    if (m_client)
+        m_client->abort();
+}
+
 void SessionWorker::refresh() {
-    if (m_stopped)
+    if (m_stopped || m_aborted.load())
         return;
     ensureObjects();
     auto built = buildSnapshot(*m_client, m_profile);
+    if (m_aborted.load())
+        return; // torn down meanwhile: nobody is listening
     if (!built) {
         m_client->disconnectAll();
         const QString message = built.error().message.isEmpty()
@@ -144,6 +163,8 @@ void SessionWorker::refresh() {
 
 void SessionWorker::runJob(JobId id, std::shared_ptr<Job> job,
                            std::shared_ptr<std::atomic<bool>> cancelled) {
+    if (m_aborted.load())
+        return;
     ensureObjects();
     emit jobStarted(id, job->title());
     JobResult result;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 namespace faultline::models {
 
@@ -31,6 +32,12 @@ public:
     void setInterval(int ms);
     void runJob(JobId id, std::shared_ptr<Job> job, std::shared_ptr<std::atomic<bool>> cancelled);
     void shutdown(); // stops the timer and closes connections
+    // Timeouts and client id of the admin client (replaces the current client, if any).
+    void setClientOptions(const KafkaClient::Options& options);
+
+    // Any thread: the session is going away. The call in flight returns at once (its sockets are
+    // shut down), nothing more is refreshed or run, and no result is emitted any more.
+    void abort();
 
     // Builds one snapshot with the client (exposed for tests and tools; worker thread only).
     [[nodiscard]] static ClientResult<std::shared_ptr<ClusterSnapshot>>
@@ -48,7 +55,10 @@ private:
 
     ConnectionProfile m_profile;
     QString m_password;
+    KafkaClient::Options m_clientOptions;
+    std::mutex m_clientMutex; // abort() (any thread) against creating / replacing m_client
     std::unique_ptr<KafkaClient> m_client;
+    std::atomic<bool> m_aborted{false};
     QTimer* m_timer = nullptr;
     int m_interval = 5000;
     quint64 m_generation = 0;

@@ -4,15 +4,22 @@
 #pragma once
 
 #include "models/cluster_snapshot.h"
-#include "models/snapshot_diff.h"
-
-#include <QAbstractTableModel>
-
-#include <vector>
+#include "models/snapshot_table_model.h"
 
 namespace faultline::models {
 
-class TopicTableModel : public QAbstractTableModel {
+// A topic row and its per-topic figures, computed once per snapshot.
+struct TopicTableEntry {
+    const TopicRow* row = nullptr;
+    int partitions = 0;
+    int replicationFactor = 0;
+    int underReplicated = 0;
+    int offline = 0;
+    qint64 sizeBytes = -1;
+    qint64 messages = -1;
+};
+
+class TopicTableModel : public SnapshotTableModel<TopicTableEntry> {
     Q_OBJECT
 public:
     enum Column {
@@ -30,34 +37,16 @@ public:
     explicit TopicTableModel(QObject* parent = nullptr);
 
     void setSnapshot(SnapshotPtr snapshot);
-    [[nodiscard]] SnapshotPtr snapshot() const { return m_snapshot; }
     [[nodiscard]] int rowForTopic(const QString& name) const; // -1 when absent
     [[nodiscard]] const TopicRow* topicAt(int row) const;     // null when out of range
 
-    int rowCount(const QModelIndex& parent = QModelIndex()) const override;
-    int columnCount(const QModelIndex& parent = QModelIndex()) const override;
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
-
 private:
-    template <typename> friend class ModelDiffSignals;
-    struct Entry {
-        const TopicRow* row = nullptr;
-        int partitions = 0;
-        int replicationFactor = 0;
-        int underReplicated = 0;
-        int offline = 0;
-        qint64 sizeBytes = -1;
-        qint64 messages = -1;
-    };
+    using Entry = TopicTableEntry;
+    [[nodiscard]] static std::span<const ColumnSpec> columns();
     [[nodiscard]] static Entry makeEntry(const TopicRow& topic);
-    [[nodiscard]] static QVariant cell(const Entry& entry, int column, int role);
-    [[nodiscard]] static RowHealth health(const Entry& entry);
-    [[nodiscard]] static IndexSpan changedColumns(const Entry& before, const Entry& after);
-
-    SnapshotPtr m_snapshot;
-    std::vector<Entry> m_rows;
+    [[nodiscard]] QVariant cellData(const Entry& entry, int column, int role) const override;
+    [[nodiscard]] RowHealth rowHealth(const Entry& entry) const override;
+    [[nodiscard]] bool sameContent(const Entry& before, const Entry& after) const override;
 };
 
 } // namespace faultline::models

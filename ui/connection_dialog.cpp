@@ -1,5 +1,6 @@
 #include "ui/connection_dialog.h"
 
+#include "models/profile_store.h"
 #include "ui/display_format.h"
 
 #include <QCheckBox>
@@ -34,63 +35,80 @@ ConnectionDialog::ConnectionDialog(QVector<models::ConnectionProfile> profiles, 
     form->addRow(tr("Profile:"), m_existing);
 
     m_sandbox = new QCheckBox(tr("Local sandbox (start the engine in this process)"), this);
+    m_sandbox->setObjectName(QStringLiteral("sandbox"));
     form->addRow(QString(), m_sandbox);
     m_name = new QLineEdit(this);
+    m_name->setObjectName(QStringLiteral("name"));
     m_name->setPlaceholderText(tr("production-eu"));
     form->addRow(tr("Name:"), m_name);
     m_bootstrap = new QLineEdit(this);
+    m_bootstrap->setObjectName(QStringLiteral("bootstrap"));
     m_bootstrap->setPlaceholderText(QStringLiteral("kafka-1:9092,kafka-2:9092"));
     m_bootstrap->setFont(monospaceFont());
     form->addRow(tr("Bootstrap servers:"), m_bootstrap);
     m_security = new QComboBox(this);
+    m_security->setObjectName(QStringLiteral("security"));
     for (auto p : {SecurityProtocol::Plaintext, SecurityProtocol::Ssl, SecurityProtocol::SaslPlaintext,
              SecurityProtocol::SaslSsl})
         m_security->addItem(models::securityProtocolName(p), static_cast<int>(p));
     form->addRow(tr("Security protocol:"), m_security);
     m_mechanism = new QComboBox(this);
+    m_mechanism->setObjectName(QStringLiteral("saslMechanism"));
     m_mechanism->addItems({QStringLiteral("PLAIN"), QStringLiteral("SCRAM-SHA-256"), QStringLiteral("SCRAM-SHA-512")});
     form->addRow(tr("SASL mechanism:"), m_mechanism);
     m_username = new QLineEdit(this);
+    m_username->setObjectName(QStringLiteral("username"));
     form->addRow(tr("Username:"), m_username);
     m_password = new QLineEdit(this);
+    m_password->setObjectName(QStringLiteral("password"));
     m_password->setEchoMode(QLineEdit::Password);
     form->addRow(tr("Password:"), m_password);
     m_passwordHint = new QLabel(this);
+    m_passwordHint->setObjectName(QStringLiteral("passwordHint"));
     m_passwordHint->setWordWrap(true);
     m_passwordHint->setVisible(false);
     form->addRow(QString(), m_passwordHint);
     m_caFile = new QLineEdit(this);
+    m_caFile->setObjectName(QStringLiteral("caFile"));
     form->addRow(tr("CA file:"), m_caFile);
     m_certFile = new QLineEdit(this);
+    m_certFile->setObjectName(QStringLiteral("certFile"));
     form->addRow(tr("Client certificate:"), m_certFile);
     m_keyFile = new QLineEdit(this);
+    m_keyFile->setObjectName(QStringLiteral("keyFile"));
     form->addRow(tr("Client key:"), m_keyFile);
     m_extra = new QPlainTextEdit(this);
+    m_extra->setObjectName(QStringLiteral("extraProperties"));
     m_extra->setPlaceholderText(tr("one librdkafka property per line: key=value"));
     m_extra->setFont(monospaceFont());
     m_extra->setFixedHeight(70);
     form->addRow(tr("Extra properties:"), m_extra);
     m_rackPattern = new QLineEdit(this);
+    m_rackPattern->setObjectName(QStringLiteral("rackPattern"));
     m_rackPattern->setPlaceholderText(tr("default: FD0UD1, fd0-ud1, FD0/UD1 or a bare rack"));
     form->addRow(tr("Rack pattern:"), m_rackPattern);
     m_refresh = new QSpinBox(this);
+    m_refresh->setObjectName(QStringLiteral("refreshInterval"));
     m_refresh->setRange(1000, 600000);
     m_refresh->setSingleStep(1000);
     m_refresh->setSuffix(tr(" ms"));
     m_refresh->setValue(5000);
     form->addRow(tr("Refresh interval:"), m_refresh);
     m_save = new QCheckBox(tr("Save this profile (the password goes to the system keychain)"), this);
+    m_save->setObjectName(QStringLiteral("saveProfile"));
     m_save->setChecked(true);
     form->addRow(QString(), m_save);
     layout->addLayout(form);
 
     m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("connectionError"));
     m_error->setStyleSheet(QStringLiteral("color: %1;").arg(StatusColors::error().name()));
     layout->addWidget(m_error);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Connect"));
+    buttons->button(QDialogButtonBox::Ok)->setObjectName(QStringLiteral("connectButton"));
     layout->addWidget(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, this, &ConnectionDialog::validate);
+    connect(buttons, &QDialogButtonBox::accepted, this, &ConnectionDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_sandbox, &QCheckBox::toggled, this, &ConnectionDialog::updateEnabled);
     connect(m_security, &QComboBox::currentIndexChanged, this, &ConnectionDialog::updateEnabled);
@@ -186,26 +204,55 @@ void ConnectionDialog::updateEnabled()
         w->setEnabled(remote && ssl);
 }
 
-void ConnectionDialog::validate()
+QString ConnectionDialog::passwordHint() const
 {
-    if (!m_sandbox->isChecked()) {
-        const auto servers = m_bootstrap->text().trimmed();
-        if (servers.isEmpty()) {
-            m_error->setText(tr("Enter at least one bootstrap server (host:port)."));
-            return;
-        }
-        for (const auto& server : servers.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            const auto colon = server.lastIndexOf(QLatin1Char(':'));
-            bool ok = false;
-            const int port = colon > 0 ? server.mid(colon + 1).toInt(&ok) : 0;
-            if (!ok || port <= 0 || port > 65535) {
-                m_error->setText(tr("\"%1\" is not host:port.").arg(server.trimmed()));
-                return;
-            }
-        }
+    return m_passwordHint->text();
+}
+
+QString ConnectionDialog::errorText() const
+{
+    return m_error->text();
+}
+
+QString ConnectionDialog::validationError() const
+{
+    if (m_sandbox->isChecked())
+        return {};
+    const auto servers = m_bootstrap->text().trimmed();
+    if (servers.isEmpty())
+        return tr("Enter at least one bootstrap server (host:port).");
+    for (const auto& entry : servers.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const auto server = entry.trimmed();
+        const auto colon = server.lastIndexOf(QLatin1Char(':'));
+        bool ok = false;
+        const int port = colon > 0 ? server.mid(colon + 1).toInt(&ok) : 0;
+        if (!ok || port <= 0 || port > 65535)
+            return tr("\"%1\" is not host:port.").arg(server);
     }
-    m_error->clear();
-    accept();
+    const auto lines = m_extra->toPlainText().split(QLatin1Char('\n'));
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const auto line = lines[i].trimmed();
+        if (line.isEmpty())
+            continue;
+        const auto eq = line.indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            return tr("Extra properties, line %1: \"%2\" is not key=value.").arg(i + 1).arg(line);
+        const auto key = line.left(eq).trimmed();
+        if (models::ProfileStore::isSecretProperty(key))
+            return tr("Extra properties, line %1: %2 holds a secret, and secrets never go to the "
+                      "settings file. Type the SASL password in the Password field.")
+                .arg(i + 1)
+                .arg(key);
+    }
+    return {};
+}
+
+void ConnectionDialog::accept()
+{
+    const QString error = validationError();
+    m_error->setText(error);
+    if (error.isEmpty())
+        QDialog::accept();
 }
 
 } // namespace faultline::ui

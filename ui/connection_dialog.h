@@ -27,15 +27,22 @@ public:
     [[nodiscard]] bool saveProfile() const;
     [[nodiscard]] bool sandboxChosen() const;
     void setPasswordHint(const QString& hint); // e.g. why the password is asked every session
+    [[nodiscard]] QString passwordHint() const;
+    // Why the last Connect was refused (empty when it was not).
+    [[nodiscard]] QString errorText() const;
 
-    // For tests and callers that fill the form programmatically.
+    // For tests and callers that fill the form programmatically (every field also has an
+    // objectName: name, bootstrap, security, saslMechanism, username, password, caFile, certFile,
+    // keyFile, extraProperties, rackPattern, refreshInterval, saveProfile, sandbox).
     QLineEdit* nameEdit() const { return m_name; }
     QLineEdit* bootstrapEdit() const { return m_bootstrap; }
     QCheckBox* sandboxCheck() const { return m_sandbox; }
 
+    void accept() override; // validates first: bad input keeps the dialog open with a message
+
 private:
     void updateEnabled();
-    void validate();
+    [[nodiscard]] QString validationError() const; // empty when the form is acceptable
 
     QVector<models::ConnectionProfile> m_profiles;
     QComboBox* m_existing = nullptr;

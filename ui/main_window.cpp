@@ -12,6 +12,7 @@
 #include "ui/messages_view.h"
 #include "ui/overview_view.h"
 #include "ui/sandbox_panel.h"
+#include "ui/session_passwords.h"
 #include "ui/topic_detail_view.h"
 #include "ui/topics_view.h"
 
@@ -36,10 +37,17 @@ namespace faultline::ui {
 using models::ConnectionState;
 
 MainWindow::MainWindow(QWidget* parent)
+    : MainWindow(new models::SecretStore, parent)
+{
+}
+
+MainWindow::MainWindow(models::SecretStore* secrets, QWidget* parent)
     : QMainWindow(parent)
     , m_profiles(std::make_unique<models::ProfileStore>())
-    , m_secrets(new models::SecretStore(this))
+    , m_secrets(secrets)
 {
+    m_secrets->setParent(this);
+    m_passwords = new SessionPasswords(m_secrets, this);
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(appIcon());
     setDockNestingEnabled(true);
@@ -153,6 +161,18 @@ MainWindow::MainWindow(QWidget* parent)
         }
     });
 
+    connect(m_passwords, &SessionPasswords::passwordReady, this,
+        [this](const models::ConnectionProfile& profile, const QString& password) {
+            attach(profile, password);
+        });
+    connect(m_passwords, &SessionPasswords::cancelled, this, [this](const QString& profile) {
+        if (!m_session)
+            showBanner(tr("Not connected to %1: no password given.").arg(profile), false, false,
+                true);
+    });
+    connect(m_passwords, &SessionPasswords::notice, this,
+        [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+
     m_secrets->probe();
     resize(1400, 900);
     restoreWindowState();
@@ -185,7 +205,14 @@ void MainWindow::createActions()
     connectAction->setShortcut(QKeySequence::Open);
     auto* sandboxAction = fileMenu->addAction(tr("Start local &sandbox"), this, &MainWindow::startSandbox);
     m_refreshAction = fileMenu->addAction(tr("&Refresh"), this, &MainWindow::refresh);
-    m_refreshAction->setShortcuts({QKeySequence(Qt::Key_F5), QKeySequence::Refresh});
+    // F5 plus the platform's refresh keys, each once: the platform list holds F5 too on most
+    // desktops, and a key bound twice to one action is ambiguous and triggers nothing.
+    QList<QKeySequence> refreshKeys{QKeySequence(Qt::Key_F5)};
+    for (const auto& key : QKeySequence::keyBindings(QKeySequence::Refresh)) {
+        if (!refreshKeys.contains(key))
+            refreshKeys << key;
+    }
+    m_refreshAction->setShortcuts(refreshKeys);
     fileMenu->addSeparator();
     auto* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -251,6 +278,14 @@ void MainWindow::attachBootstrap(const QString& bootstrapServers)
     attach(profile);
 }
 
+void MainWindow::connectProfile(const models::ConnectionProfile& profile)
+{
+    if (profile.needsPassword())
+        m_passwords->request(profile);
+    else
+        attach(profile);
+}
+
 void MainWindow::startSandbox()
 {
     if (m_sandbox->running()) {
@@ -278,8 +313,9 @@ void MainWindow::openConnectionDialog()
     if (const auto last = m_profiles->load(m_profiles->lastUsed()))
         dialog->setProfile(*last);
     if (m_secrets->availability() == models::SecretStore::Availability::Unavailable)
-        dialog->setPasswordHint(tr("No system keychain: %1. The password is asked each session.")
-                                    .arg(m_secrets->unavailableReason()));
+        dialog->setPasswordHint(
+            tr("No system keychain: %1. The password is kept for this session only.")
+                .arg(m_secrets->unavailableReason()));
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         if (dialog->sandboxChosen()) {
             startSandbox();
@@ -291,10 +327,16 @@ void MainWindow::openConnectionDialog()
                 statusBar()->showMessage(tr("Profile not saved: %1")
                                              .arg(QString::fromStdString(saved.error().message)),
                     10000);
-            if (profile.needsPassword() && !dialog->password().isEmpty() && m_secrets->available())
-                m_secrets->writePassword(profile.name, dialog->password());
         }
-        attach(profile, dialog->password());
+        const QString password = dialog->password();
+        if (!profile.needsPassword() || password.isEmpty()) {
+            connectProfile(profile); // the session's, the keychain's, or asked for
+            return;
+        }
+        m_passwords->remember(profile.name, password);
+        if (dialog->saveProfile() && m_secrets->available())
+            m_secrets->writePassword(profile.name, password);
+        attach(profile, password);
     });
     dialog->open();
 }
@@ -312,31 +354,7 @@ void MainWindow::restoreLastSession()
             showBanner(tr("Not attached. Choose a profile to connect."), false, false, true);
         return;
     }
-    if (!profile->needsPassword()) {
-        attach(*profile);
-        return;
-    }
-    // The password comes from the keychain; without one, the connection dialog asks for it.
-    const auto name = profile->name;
-    auto connection = std::make_shared<QMetaObject::Connection>();
-    auto notFound = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_secrets, &models::SecretStore::passwordRead, this,
-        [this, name, profile = *profile, connection, notFound](const QString& who, const QString& password) {
-            if (who != name)
-                return;
-            disconnect(*connection);
-            disconnect(*notFound);
-            attach(profile, password);
-        });
-    *notFound = connect(m_secrets, &models::SecretStore::passwordNotFound, this,
-        [this, name, connection, notFound](const QString& who) {
-            if (who != name)
-                return;
-            disconnect(*connection);
-            disconnect(*notFound);
-            openConnectionDialog();
-        });
-    m_secrets->readPassword(name);
+    connectProfile(*profile);
 }
 
 void MainWindow::refresh()

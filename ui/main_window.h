@@ -31,6 +31,7 @@ class LogDock;
 class MessagesView;
 class OverviewView;
 class SandboxPanel;
+class SessionPasswords;
 class TopicDetailView;
 class TopicsView;
 
@@ -39,11 +40,16 @@ class MainWindow : public QMainWindow {
 public:
     enum View { OverviewPage, BrokersPage, TopicsPage, TopicDetailPage, GroupsPage, MessagesPage, PageCount };
 
-    explicit MainWindow(QWidget* parent = nullptr);
+    explicit MainWindow(QWidget* parent = nullptr); // the system keychain
+    // With another SecretStore (tests stand in for the keychain); the window takes ownership.
+    MainWindow(models::SecretStore* secrets, QWidget* parent);
     ~MainWindow() override;
 
     // Attach to a cluster (replaces the current session). Asynchronous: snapshots or an error follow.
     void attach(const models::ConnectionProfile& profile, const QString& password = {});
+    // Attach to a profile, finding its password first when it needs one (this session's, the
+    // keychain's, or asked for with a dialog that says why).
+    void connectProfile(const models::ConnectionProfile& profile);
     void attachBootstrap(const QString& bootstrapServers); // an ad-hoc PLAINTEXT profile
     void startSandbox();                                   // start the engine, then attach to it
     void openConnectionDialog();
@@ -68,6 +74,7 @@ public:
     [[nodiscard]] SandboxPanel* sandboxPanel() const { return m_sandbox; }
     [[nodiscard]] LogDock* logDock() const { return m_log; }
     [[nodiscard]] JobsDock* jobsDock() const { return m_jobs; }
+    [[nodiscard]] SessionPasswords* passwords() const { return m_passwords; }
 
     // Seconds without an answer after attach before the banner says the cluster does not answer.
     void setNoAnswerTimeoutMs(int ms) { m_noAnswerTimer.setInterval(ms); }
@@ -94,6 +101,7 @@ private:
     std::unique_ptr<models::ClusterSession> m_session;
     std::unique_ptr<models::ProfileStore> m_profiles;
     models::SecretStore* m_secrets = nullptr;
+    SessionPasswords* m_passwords = nullptr;
     models::ConnectionProfile m_profile;
     QString m_password;
     models::SnapshotPtr m_latest;

@@ -144,6 +144,20 @@ void TopicConfigDialog::setValue(const QString& name, const QString& value)
     }
 }
 
+std::optional<models::ConfigEntryRow> TopicConfigDialog::entry(const QString& name) const
+{
+    for (const auto& e : m_entries) {
+        if (e.name == name)
+            return e;
+    }
+    return std::nullopt;
+}
+
+QString TopicConfigDialog::statusText() const
+{
+    return m_status->text();
+}
+
 void TopicConfigDialog::applyFilter(const QString& text)
 {
     for (int row = 0; row < m_table->rowCount(); ++row) {

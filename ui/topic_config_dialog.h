@@ -8,6 +8,8 @@
 #include <QList>
 #include <QMap>
 
+#include <optional>
+
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -29,6 +31,10 @@ public:
     [[nodiscard]] QMap<QString, QString> changedValues() const; // edited overrides
     [[nodiscard]] QStringList resetNames() const;               // overrides to remove
     void setValue(const QString& name, const QString& value);   // as if typed in the table
+    // The entry of that name as last described; nullopt when there is none.
+    [[nodiscard]] std::optional<models::ConfigEntryRow> entry(const QString& name) const;
+    [[nodiscard]] QPushButton* applyButton() const { return m_apply; }
+    [[nodiscard]] QString statusText() const;
 
 signals:
     void applyRequested(const QString& topic, const QMap<QString, QString>& set,

@@ -1,7 +1,7 @@
 // faultline-ctl end to end: an in-process engine (3 brokers, racks FD<f>UD<u>) with a topic and a
 // committed group offset made by librdkafka; the tool runs through QProcess for every command in
 // table and JSON form; failures (unreachable, silent port, bad usage) end non-zero with one line.
-#include "engine/broker/engine.h"
+#include "tests/support/test_engine.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -107,17 +107,9 @@ class TestFaultlineCtl : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() {
-        QVERIFY(m_dataDir.isValid());
-        faultline::broker::EngineOptions options;
-        options.brokers = 3;
-        options.faultDomains = 3;
-        options.updateDomains = 3;
-        options.basePort = 0;
-        options.dataDir = m_dataDir.path().toStdString();
-        auto started = faultline::broker::Engine::start(std::move(options));
-        QVERIFY2(started.has_value(), started ? "" : started.error().c_str());
-        m_engine = std::move(*started);
-        m_bootstrap = QString::fromStdString(m_engine->bootstrapServers());
+        const auto started = m_engine.start();
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+        m_bootstrap = m_engine.bootstrap();
 
         createTopic();
         produce();
@@ -125,8 +117,7 @@ private slots:
     }
 
     void cleanupTestCase() {
-        if (m_engine) m_engine->stop();
-        m_engine.reset();
+        m_engine.stop();
     }
 
     void clusterDescribeTable() {
@@ -134,7 +125,7 @@ private slots:
                                     QStringLiteral("cluster"), QStringLiteral("describe")});
         QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.err));
         QVERIFY(r.err.isEmpty());
-        const auto view = m_engine->view();
+        const auto view = m_engine.engine().view();
         QVERIFY(r.out.contains(QString::fromStdString(view.clusterId)));
         QCOMPARE(rowStartingWith(r.out, QStringLiteral("Controller")).value(1),
                  QString::number(view.controllerId));
@@ -171,7 +162,7 @@ private slots:
                                     QStringLiteral("cluster"), QStringLiteral("describe")});
         QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.err));
         const QJsonObject root = parseJson(r.out);
-        const auto view = m_engine->view();
+        const auto view = m_engine.engine().view();
         QCOMPARE(root.value(QStringLiteral("clusterId")).toString(), QString::fromStdString(view.clusterId));
         QCOMPARE(root.value(QStringLiteral("controllerId")).toInt(), view.controllerId);
         const QJsonArray brokers = root.value(QStringLiteral("brokers")).toArray();
@@ -464,8 +455,7 @@ private:
         rd_kafka_consumer_close(consumer.get());
     }
 
-    QTemporaryDir m_dataDir;
-    std::unique_ptr<faultline::broker::Engine> m_engine;
+    faultline::testsupport::TestEngine m_engine;
     QString m_bootstrap;
 };
 

@@ -1,7 +1,9 @@
 // Offscreen walk of the main window attached to the in-process sandbox (3 brokers on ephemeral
 // ports, data in a QTemporaryDir): every view shows data, a topic created through the TopicsView's
 // dialog appears, a message produced through the MessagesView is browsed back, a consumer group's
-// offsets show and its reset preview works; an unreachable or silent bootstrap shows an error.
+// offsets show and its reset preview works, partitions added and a config applied through their
+// dialogs reach the cluster, F5 refreshes and Ctrl+F finds; an unreachable or silent bootstrap
+// shows an error.
 #include "models/cluster_session.h"
 #include "models/group_offset_table_model.h"
 #include "models/partition_table_model.h"
@@ -26,7 +28,9 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QInputDialog>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -100,6 +104,10 @@ private slots:
     void jobsDockShowsResults();
     void sandboxPanelShowsBootstrap();
     void logDockReceivesSpdlog();
+    void f5Refreshes();
+    void ctrlFFocusesTheTopicFilter();
+    void configApplyReachesTheCluster();
+    void addPartitionsThroughTheDialog();
     void badBootstrapShowsAnError_data();
     void badBootstrapShowsAnError();
 
@@ -434,6 +442,102 @@ void TestMainWindow::logDockReceivesSpdlog()
 {
     // The engine logged "listening on" through spdlog at start; the dock got it by queued signal.
     QTRY_VERIFY_WITH_TIMEOUT(m_window->logDock()->text().contains(QStringLiteral("listening")), 5000);
+}
+
+void TestMainWindow::f5Refreshes()
+{
+    auto* session = m_window->session();
+    QVERIFY(session);
+    QSignalSpy snapshots(m_window.get(), &MainWindow::snapshotReceived);
+    // No timer refresh for ten minutes: once the refresh queued after that change is in (and a
+    // timer refresh that may have been running before it), a snapshot can only come from F5.
+    session->setRefreshInterval(600000);
+    m_window->refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 20000);
+    while (snapshots.wait(2000)) {
+    }
+    const quint64 before = m_window->latestSnapshot()->sequence;
+    snapshots.clear();
+
+    m_window->activateWindow();
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    QVERIFY(snapshots.wait(20000));
+    const auto fresh = snapshots.last().at(0).value<models::SnapshotPtr>();
+    QVERIFY(fresh->sequence > before);
+    QCOMPARE(fresh->generation, session->generation());
+    session->setRefreshInterval(2000);
+}
+
+void TestMainWindow::ctrlFFocusesTheTopicFilter()
+{
+    m_window->showView(MainWindow::OverviewPage);
+    m_window->activateWindow();
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QVERIFY(QApplication::focusWidget() != m_window->topicsView()->filterEdit());
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+    QCOMPARE(m_window->currentView(), MainWindow::TopicsPage);
+    QWidget* filter = m_window->topicsView()->filterEdit();
+    QTRY_COMPARE(QApplication::focusWidget(), filter);
+    // Typing now filters the topics.
+    QTest::keyClicks(QApplication::focusWidget(), QStringLiteral("gui-ord"));
+    QCOMPARE(m_window->topicsView()->visibleRowCount(), 1);
+    m_window->topicsView()->setFilterText(QString());
+}
+
+void TestMainWindow::configApplyReachesTheCluster()
+{
+    m_window->showView(MainWindow::TopicsPage);
+    auto* topics = m_window->topicsView();
+    topics->selectTopic(QString::fromLatin1(kTopic));
+    auto* dialog = topics->openConfigDialog();
+    QVERIFY(dialog);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->entryCount() > 0, 20000);
+    const auto before = dialog->entry(QStringLiteral("retention.ms"));
+    QVERIFY(before);
+    QCOMPARE(before->value, QStringLiteral("3600000")); // set at creation
+    QVERIFY(!dialog->applyButton()->isEnabled());
+    dialog->setValue(QStringLiteral("retention.ms"), QStringLiteral("5400000"));
+    QVERIFY(dialog->applyButton()->isEnabled());
+    dialog->applyButton()->click();
+    // The AlterTopicConfigJob runs, then the dialog describes the topic again.
+    auto applied = [dialog] {
+        const auto entry = dialog->entry(QStringLiteral("retention.ms"));
+        return entry && entry->value == QLatin1String("5400000");
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(applied(), qPrintable(dialog->statusText()), 20000);
+    const auto after = dialog->entry(QStringLiteral("retention.ms"));
+    QCOMPARE(after->source, QStringLiteral("DYNAMIC_TOPIC_CONFIG"));
+    QVERIFY(!after->isDefault);
+    dialog->close();
+}
+
+void TestMainWindow::addPartitionsThroughTheDialog()
+{
+    // (After the views that expect the topic's 4 partitions.)
+    m_window->showView(MainWindow::TopicsPage);
+    auto* topics = m_window->topicsView();
+    topics->selectTopic(QString::fromLatin1(kTopic));
+    QVERIFY(topics->addPartitionsAction()->isEnabled());
+    auto* dialog = topics->openAddPartitionsDialog();
+    QVERIFY(dialog);
+    QCOMPARE(dialog->intValue(), 5); // one more than now
+    QCOMPARE(dialog->intMinimum(), 5); // Kafka never removes partitions
+    dialog->setIntValue(6);
+    dialog->accept();
+    const auto partitions = [this] {
+        return m_window->latestSnapshot()->topic(QString::fromLatin1(kTopic))->partitions.size();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(partitions(), qsizetype(6), 20000);
+    auto* model = topics->model();
+    const int row = model->rowForTopic(QString::fromLatin1(kTopic));
+    QVERIFY(row >= 0);
+    QCOMPARE(model->index(row, models::TopicTableModel::PartitionsColumn).data().toString(),
+        QStringLiteral("6"));
+    m_window->topicDetailView()->setTopic(QString::fromLatin1(kTopic));
+    QCOMPARE(m_window->topicDetailView()->table()->model()->rowCount(), 6);
 }
 
 void TestMainWindow::badBootstrapShowsAnError_data()

@@ -1,11 +1,13 @@
 // ClusterSession against an in-process Engine: snapshots, jobs, generations, failures.
-#include "engine/broker/engine.h"
 #include "models/cluster_session.h"
 #include "models/kafka_client.h"
 #include "models/sandbox_controller.h"
+#include "tests/support/test_engine.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -81,29 +83,18 @@ SnapshotPtr lastSnapshot(const QSignalSpy& spy) {
 class TestClusterSession : public QObject {
     Q_OBJECT
 private:
-    QTemporaryDir m_dir;
-    std::unique_ptr<broker::Engine> m_engine;
+    testsupport::TestEngine m_engine;
     QString m_bootstrap;
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_dir.isValid());
-        broker::EngineOptions options;
-        options.brokers = 3;
-        options.faultDomains = 3;
-        options.updateDomains = 3;
-        options.basePort = 0;
-        options.dataDir = m_dir.path().toStdString();
-        auto engine = broker::Engine::start(options);
-        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
-        m_engine = std::move(*engine);
-        m_bootstrap = QString::fromStdString(m_engine->bootstrapServers());
+        const auto started = m_engine.start();
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+        m_bootstrap = m_engine.bootstrap();
     }
 
     void cleanupTestCase() {
-        if (m_engine)
-            m_engine->stop();
-        m_engine.reset();
+        m_engine.stop();
     }
 
     void firstSnapshot() {
@@ -344,20 +335,15 @@ private slots:
                                                           ConnectionState::Failed,
                                  10000);
         // A broker appears on that port: the session's retries find it.
-        QTemporaryDir dir;
-        broker::EngineOptions options;
-        options.brokers = 1;
-        options.faultDomains = 1;
-        options.updateDomains = 1;
-        options.basePort = port;
-        options.dataDir = dir.path().toStdString();
-        auto engine = broker::Engine::start(options);
-        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
+        testsupport::TestEngine engine;
+        const auto started =
+            engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1, .basePort = port});
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
         QTRY_VERIFY_WITH_TIMEOUT(states.last().at(0).value<ConnectionState>() == ConnectionState::Connected,
                                  10000);
         QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10000);
         QCOMPARE(lastSnapshot(snapshots)->brokers.size(), 1);
-        (*engine)->stop();
+        engine.stop();
     }
 
     void sandboxControllerRoundTrip() {
@@ -431,6 +417,79 @@ private slots:
                                  10000);
         QVERIFY2(states.last().at(1).toString().contains(QStringLiteral("did not answer like a Kafka broker")),
                  qPrintable(states.last().at(1).toString()));
+        qDeleteAll(sockets);
+    }
+
+    // Destroying a session while its refresh waits on a server that never answers returns at
+    // once: the request is abandoned (its socket shut down), not waited out (the client's
+    // timeouts are one minute here), and the worker thread ends on its own soon after.
+    void destroyingDuringARefreshDoesNotWait() {
+        QTcpServer blackHole; // accepts, reads, never answers
+        QVERIFY(blackHole.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> sockets;
+        qint64 received = 0;
+        bool peerClosed = false;
+        connect(&blackHole, &QTcpServer::newConnection, this, [&] {
+            while (auto* socket = blackHole.nextPendingConnection()) {
+                sockets << socket;
+                connect(socket, &QTcpSocket::readyRead, socket,
+                        [socket, &received] { received += socket->readAll().size(); });
+                connect(socket, &QTcpSocket::disconnected, socket,
+                        [&peerClosed] { peerClosed = true; });
+            }
+        });
+        auto session = std::make_unique<ClusterSession>(
+            profileFor(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort())));
+        models::KafkaClient::Options slow;
+        slow.requestTimeout = std::chrono::minutes(1);
+        slow.connectTimeout = std::chrono::minutes(1);
+        session->setClientOptions(slow);
+        session->start();
+        QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000); // the refresh's request is out and waits
+
+        const int finishingBefore = ClusterSession::finishingThreadCount();
+        QElapsedTimer clock;
+        clock.start();
+        session.reset();
+        const qint64 destroyMs = clock.elapsed();
+        // A hang check, not a benchmark: the old destructor waited for the request's timeout.
+        QVERIFY2(destroyMs < 5000,
+                 qPrintable(QStringLiteral("the destructor took %1 ms").arg(destroyMs)));
+        QCOMPARE(ClusterSession::finishingThreadCount(), finishingBefore + 1);
+
+        // The request was interrupted: the black hole sees the connection shut down and the
+        // worker thread ends long before the one-minute timeout.
+        QTRY_VERIFY_WITH_TIMEOUT(peerClosed, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(ClusterSession::finishingThreadCount(), finishingBefore, 10000);
+        qDeleteAll(sockets);
+    }
+
+    // Same while a job waits on the black hole: the job's call is abandoned as well.
+    void destroyingDuringAJobDoesNotWait() {
+        QTcpServer blackHole;
+        QVERIFY(blackHole.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> sockets;
+        qint64 received = 0;
+        connect(&blackHole, &QTcpServer::newConnection, this, [&] {
+            while (auto* socket = blackHole.nextPendingConnection()) {
+                sockets << socket;
+                connect(socket, &QTcpSocket::readyRead, socket,
+                        [socket, &received] { received += socket->readAll().size(); });
+            }
+        });
+        auto session = std::make_unique<ClusterSession>(
+            profileFor(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort())));
+        models::KafkaClient::Options slow;
+        slow.requestTimeout = std::chrono::minutes(1);
+        slow.connectTimeout = std::chrono::minutes(1);
+        session->setClientOptions(slow);
+        QSignalSpy started(session.get(), &ClusterSession::jobStarted);
+        session->submit(std::make_shared<CreateTopicJob>(QStringLiteral("never")));
+        QVERIFY(started.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000);
+        const int finishingBefore = ClusterSession::finishingThreadCount();
+        session.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(ClusterSession::finishingThreadCount(), finishingBefore, 10000);
         qDeleteAll(sockets);
     }
 };

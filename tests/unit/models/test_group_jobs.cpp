@@ -1,11 +1,10 @@
 // ResetOffsetsJob against an in-process three-broker engine: preview and apply on an Empty group
 // whose offsets a librdkafka consumer committed, and refusal while a consumer is active.
-#include "engine/broker/engine.h"
 #include "models/group_jobs.h"
 #include "models/rdkafka_handle.h"
 #include "models/topic_jobs.h"
+#include "tests/support/test_engine.h"
 
-#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace faultline;
@@ -43,8 +42,7 @@ private:
                                   QStringList topics = {"orders"});
     [[nodiscard]] std::unique_ptr<RdKafkaHandle> consumer(const QString& group);
 
-    QTemporaryDir m_dir;
-    std::unique_ptr<broker::Engine> m_engine;
+    testsupport::TestEngine m_engine;
     ConnectionProfile m_profile;
     qint64 m_midTimestamp = 0; // messages 5.. of each partition have timestamps at or after it
 };
@@ -68,15 +66,9 @@ std::unique_ptr<RdKafkaHandle> TestGroupJobs::consumer(const QString& group) {
 }
 
 void TestGroupJobs::initTestCase() {
-    QVERIFY(m_dir.isValid());
-    broker::EngineOptions options;
-    options.brokers = 3;
-    options.basePort = 0;
-    options.dataDir = m_dir.path().toStdString();
-    auto engine = broker::Engine::start(options);
-    QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
-    m_engine = std::move(*engine);
-    m_profile.bootstrapServers = QString::fromStdString(m_engine->bootstrapServers());
+    const auto started = m_engine.start();
+    QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+    m_profile.bootstrapServers = m_engine.bootstrap();
 
     CreateTopicJob create(m_profile, {}, "orders", 3, 3);
     TestContext context;
@@ -127,9 +119,7 @@ void TestGroupJobs::initTestCase() {
 }
 
 void TestGroupJobs::cleanupTestCase() {
-    if (m_engine)
-        m_engine->stop();
-    m_engine.reset();
+    m_engine.stop();
 }
 
 void TestGroupJobs::preview_data() {

@@ -1,13 +1,12 @@
 // KafkaClient against an in-process Engine and against servers that are not Kafka.
-#include "engine/broker/engine.h"
 #include "engine/protocol/messages/produce.h"
 #include "engine/protocol/records.h"
 #include "models/kafka_client.h"
+#include "tests/support/test_engine.h"
 
 #include <QElapsedTimer>
 #include <QTcpServer>
 #include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <future>
@@ -30,8 +29,7 @@ models::ConnectionProfile profileFor(const QString& bootstrap) {
 class TestKafkaClient : public QObject {
     Q_OBJECT
 private:
-    QTemporaryDir m_dir;
-    std::unique_ptr<broker::Engine> m_engine;
+    testsupport::TestEngine m_engine;
     QString m_bootstrap;
 
     std::int32_t leaderOf(KafkaClient& client, const QString& topic, std::int32_t partition) {
@@ -88,23 +86,13 @@ private:
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_dir.isValid());
-        broker::EngineOptions options;
-        options.brokers = 3;
-        options.faultDomains = 3;
-        options.updateDomains = 3;
-        options.basePort = 0;
-        options.dataDir = m_dir.path().toStdString();
-        auto engine = broker::Engine::start(options);
-        QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
-        m_engine = std::move(*engine);
-        m_bootstrap = QString::fromStdString(m_engine->bootstrapServers());
+        const auto started = m_engine.start();
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+        m_bootstrap = m_engine.bootstrap();
     }
 
     void cleanupTestCase() {
-        if (m_engine)
-            m_engine->stop();
-        m_engine.reset();
+        m_engine.stop();
     }
 
     void metadataWithRacks() {
@@ -281,6 +269,50 @@ private slots:
         QCOMPARE(version.error().errorName, QStringLiteral("UNSUPPORTED_VERSION"));
         QCOMPARE(version.error().message,
                  QStringLiteral("broker %1 does not support API 7").arg(md->brokers[0].nodeId));
+    }
+
+    // abort() from another thread ends a call blocked on a server that never answers: at once,
+    // not after the (here one minute) timeout; and every later call fails the same way.
+    void abortInterruptsABlockedCall() {
+        QTcpServer blackHole; // accepts, reads, never answers
+        QVERIFY(blackHole.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> sockets;
+        qint64 received = 0;
+        bool peerClosed = false;
+        connect(&blackHole, &QTcpServer::newConnection, this, [&] {
+            while (auto* socket = blackHole.nextPendingConnection()) {
+                sockets << socket;
+                connect(socket, &QTcpSocket::readyRead, socket,
+                        [socket, &received] { received += socket->readAll().size(); });
+                connect(socket, &QTcpSocket::disconnected, socket,
+                        [&peerClosed] { peerClosed = true; });
+            }
+        });
+        KafkaClient::Options slow;
+        slow.requestTimeout = std::chrono::minutes(1);
+        slow.connectTimeout = std::chrono::minutes(1);
+        const QString address = QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort());
+        KafkaClient client(profileFor(address), slow);
+        auto call = std::async(std::launch::async, [&client] { return client.metadata(); });
+        QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000); // the request is out; the call waits
+        QVERIFY(call.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+
+        client.abort();
+        const auto done = [&call] {
+            return call.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(done(), 10000);
+        const auto result = call.get();
+        QVERIFY(!result.has_value());
+        QCOMPARE(result.error().errorName, QStringLiteral("ABORTED"));
+        QVERIFY(client.aborted());
+        QTRY_VERIFY_WITH_TIMEOUT(peerClosed, 10000); // the socket was shut down, not left open
+
+        const auto later = client.describeCluster();
+        QVERIFY(!later.has_value());
+        QCOMPARE(later.error().errorName, QStringLiteral("ABORTED"));
+        QCOMPARE(sockets.size(), 1); // no new connection was tried after the abort
+        qDeleteAll(sockets);
     }
 };
 

@@ -1,12 +1,11 @@
 // MessageBrowser and MessageProducer against an in-process three-broker engine, plus the value
 // rendering helpers.
-#include "engine/broker/engine.h"
 #include "models/message_browser.h"
 #include "models/message_producer.h"
 #include "models/topic_jobs.h"
+#include "tests/support/test_engine.h"
 
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace faultline;
@@ -50,8 +49,7 @@ private:
     [[nodiscard]] QList<MessageRow> browseRows(const BrowseRequest& request);
     [[nodiscard]] bool createTopic(const QString& name, int partitions);
 
-    QTemporaryDir m_dir;
-    std::unique_ptr<broker::Engine> m_engine;
+    testsupport::TestEngine m_engine;
     ConnectionProfile m_profile;
     qint64 m_secondHalfFrom = 0; // messages 10.. of "events" were produced at or after this
 };
@@ -82,15 +80,9 @@ QList<MessageRow> TestMessageBrowser::browseRows(const BrowseRequest& request) {
 }
 
 void TestMessageBrowser::initTestCase() {
-    QVERIFY(m_dir.isValid());
-    broker::EngineOptions options;
-    options.brokers = 3;
-    options.basePort = 0;
-    options.dataDir = m_dir.path().toStdString();
-    auto engine = broker::Engine::start(options);
-    QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
-    m_engine = std::move(*engine);
-    m_profile.bootstrapServers = QString::fromStdString(m_engine->bootstrapServers());
+    const auto started = m_engine.start();
+    QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+    m_profile.bootstrapServers = m_engine.bootstrap();
     QVERIFY(createTopic("events", 1));
 
     MessageProducer producer(m_profile);
@@ -113,9 +105,7 @@ void TestMessageBrowser::initTestCase() {
 }
 
 void TestMessageBrowser::cleanupTestCase() {
-    if (m_engine)
-        m_engine->stop();
-    m_engine.reset();
+    m_engine.stop();
 }
 
 void TestMessageBrowser::browse_data() {

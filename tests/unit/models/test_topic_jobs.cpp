@@ -1,10 +1,9 @@
 // Topic jobs (create, describe config, alter config, add partitions, delete) against an
 // in-process three-broker engine, through librdkafka's admin API.
-#include "engine/broker/engine.h"
 #include "models/rdkafka_handle.h"
 #include "models/topic_jobs.h"
+#include "tests/support/test_engine.h"
 
-#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace faultline;
@@ -45,8 +44,7 @@ private:
     [[nodiscard]] QList<ConfigEntryRow> describe(const QString& topic);
     [[nodiscard]] int partitionCount(const QString& topic, QString* errorName = nullptr);
 
-    QTemporaryDir m_dir;
-    std::unique_ptr<broker::Engine> m_engine;
+    testsupport::TestEngine m_engine;
     ConnectionProfile m_profile;
 };
 
@@ -84,22 +82,14 @@ int TestTopicJobs::partitionCount(const QString& topic, QString* errorName) {
 }
 
 void TestTopicJobs::initTestCase() {
-    QVERIFY(m_dir.isValid());
-    broker::EngineOptions options;
-    options.brokers = 3;
-    options.basePort = 0;
-    options.dataDir = m_dir.path().toStdString();
-    auto engine = broker::Engine::start(options);
-    QVERIFY2(engine.has_value(), engine ? "" : engine.error().c_str());
-    m_engine = std::move(*engine);
+    const auto started = m_engine.start();
+    QVERIFY2(started, qPrintable(started ? QString() : started.error()));
     m_profile.name = QStringLiteral("sandbox");
-    m_profile.bootstrapServers = QString::fromStdString(m_engine->bootstrapServers());
+    m_profile.bootstrapServers = m_engine.bootstrap();
 }
 
 void TestTopicJobs::cleanupTestCase() {
-    if (m_engine)
-        m_engine->stop();
-    m_engine.reset();
+    m_engine.stop();
 }
 
 void TestTopicJobs::createTopic_data() {
