@@ -338,11 +338,21 @@ void Log::setWriter(LogWriter* writer) {
 
 void Log::settleWrites() {
     m_pending->wait();
-    if (auto failure = m_pending->takeFailure()) {
-        spdlog::error("log {}: a deferred write failed ({}); truncating to offset {}", m_dir.string(),
-                      failure->second.message, failure->first);
-        truncateTo(failure->first);
+    auto failure = m_pending->takeFailure();
+    if (!failure || failure->firstOffset >= logEndOffset()) {
+        return;
     }
+    spdlog::error("log {}: a deferred write failed ({}); truncating to offset {}", m_dir.string(),
+                  failure->error.message, failure->firstOffset);
+    // By position: the failed bytes may be missing from the file, so no header can be read there.
+    clearReadHints();
+    while (m_segments.size() > 1 && m_segments.rbegin()->first > failure->firstOffset) {
+        deleteSegment(std::prev(m_segments.end()));
+    }
+    if (auto r = activeSegment().truncateAt(failure->position, failure->firstOffset); !r) {
+        spdlog::error("log {}: truncate failed: {}", m_dir.string(), r.error().message);
+    }
+    m_epochs.truncateFromEnd(logEndOffset());
 }
 
 std::expected<AppendInfo, Error> Log::appendAsFollower(std::span<const std::uint8_t> batches,

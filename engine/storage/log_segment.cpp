@@ -536,11 +536,15 @@ std::expected<void, Error> LogSegment::truncateTo(std::int64_t offset) {
         return {};
     }
     const std::int64_t pos = (*located)->position;
+    return truncateAt(pos, pos == 0 ? m_baseOffset : (*located)->header.baseOffset);
+}
+
+std::expected<void, Error> LogSegment::truncateAt(std::int64_t pos, std::int64_t nextOffset) {
     if (::ftruncate(m_logFd, pos) != 0) {
         return std::unexpected(detail::ioError("truncate", m_logPath, errno));
     }
     m_size = pos;
-    m_nextOffset = pos == 0 ? m_baseOffset : (*located)->header.baseOffset;
+    m_nextOffset = nextOffset;
     std::erase_if(m_index, [&](const IndexEntry& e) { return e.position >= pos; });
     std::erase_if(m_timeIndex, [&](const TimeIndexEntry& e) {
         return m_baseOffset + e.relativeOffset >= m_nextOffset;

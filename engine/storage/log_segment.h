@@ -94,6 +94,10 @@ public:
     [[nodiscard]] const std::shared_ptr<const FileHandle>& logFile() const { return m_logFile; }
     // Drops the batch holding `offset` and everything after it.
     [[nodiscard]] std::expected<void, protocol::Error> truncateTo(std::int64_t offset);
+    // Cuts the file at `position`, where the batch starting at `nextOffset` begins (or was to be
+    // written): no batch header is read, so it also works when the file is shorter than size().
+    [[nodiscard]] std::expected<void, protocol::Error> truncateAt(std::int64_t position,
+                                                                  std::int64_t nextOffset);
     // On roll and close: the time index gets a last entry holding the segment's max timestamp.
     void appendFinalTimeEntry();
     [[nodiscard]] std::expected<void, protocol::Error> flush();

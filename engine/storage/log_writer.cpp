@@ -10,11 +10,12 @@ namespace faultline::storage {
 
 void PendingWrites::add() { m_count.fetch_add(1, std::memory_order_acq_rel); }
 
-void PendingWrites::finish(std::int64_t firstOffset, std::optional<protocol::Error> error) {
+void PendingWrites::finish(std::int64_t firstOffset, std::int64_t position,
+                           std::optional<protocol::Error> error) {
     std::lock_guard lock(m_mutex);
     if (error) {
-        if (!m_failure || firstOffset < m_failure->first) {
-            m_failure.emplace(firstOffset, std::move(*error));
+        if (!m_failure || firstOffset < m_failure->firstOffset) {
+            m_failure = Failure{firstOffset, position, std::move(*error)};
         }
         m_failed.store(true, std::memory_order_release);
     }
@@ -31,7 +32,7 @@ void PendingWrites::wait() const {
     m_done.wait(lock, [this] { return idle(); });
 }
 
-std::optional<std::pair<std::int64_t, protocol::Error>> PendingWrites::takeFailure() {
+std::optional<PendingWrites::Failure> PendingWrites::takeFailure() {
     std::lock_guard lock(m_mutex);
     m_failed.store(false, std::memory_order_release);
     return std::exchange(m_failure, std::nullopt);
@@ -78,7 +79,7 @@ void LogWriter::run() {
         auto written = detail::pwriteAll(write.file->fd(), write.bytes, write.position, write.file->path());
         const std::size_t size = write.bytes.size();
         write.owner.reset(); // release the request buffer before waking anyone
-        write.pending->finish(write.firstOffset,
+        write.pending->finish(write.firstOffset, write.position,
                               written ? std::nullopt : std::optional<protocol::Error>(written.error()));
         lock.lock();
         m_queuedBytes -= size;

@@ -30,20 +30,25 @@ namespace faultline::storage {
 class PendingWrites {
 public:
     void add();
-    void finish(std::int64_t firstOffset, std::optional<protocol::Error> error);
+    void finish(std::int64_t firstOffset, std::int64_t position, std::optional<protocol::Error> error);
     // Until no write of this log is in flight.
     void wait() const;
     [[nodiscard]] bool idle() const { return m_count.load(std::memory_order_acquire) == 0; }
     [[nodiscard]] bool failed() const { return m_failed.load(std::memory_order_acquire); }
-    // After wait(): the lowest first offset of a failed write and its error, once.
-    [[nodiscard]] std::optional<std::pair<std::int64_t, protocol::Error>> takeFailure();
+    struct Failure {
+        std::int64_t firstOffset = 0; // the failed write's first offset
+        std::int64_t position = 0;    // and where in its segment file it was to go
+        protocol::Error error;
+    };
+    // After wait(): the failed write with the lowest first offset, once.
+    [[nodiscard]] std::optional<Failure> takeFailure();
 
 private:
     std::atomic<int> m_count{0};
     std::atomic<bool> m_failed{false};
     mutable std::mutex m_mutex;
     mutable std::condition_variable m_done;
-    std::optional<std::pair<std::int64_t, protocol::Error>> m_failure;
+    std::optional<Failure> m_failure;
 };
 
 class LogWriter {

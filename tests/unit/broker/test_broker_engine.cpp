@@ -1,8 +1,13 @@
 // The engine in-process, spoken to with the project's own codec over loopback: the request path
 // (framing, header versions, dispatch, ordering), topic creation with placement, produce/fetch
-// with replication, list offsets, restart on the same data dir.
+// with replication, list offsets, restart on the same data dir; zero-copy fetch responses
+// (sendfile) and deferred follower writes (LogWriter) checked byte for byte.
 #include "engine/broker/engine.h"
+#include "engine/broker/network/listener.h"
+#include "engine/broker/partition.h"
 #include "engine/protocol/header.h"
+#include "engine/protocol/record_batch.h"
+#include "engine/storage/log.h"
 #include "engine/protocol/messages/api_versions.h"
 #include "engine/protocol/messages/create_topics.h"
 #include "engine/protocol/messages/fetch.h"
@@ -16,9 +21,224 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <thread>
+
 using namespace faultline;
 
 using Client = testing::KafkaTestClient;
+using Bytes = std::vector<std::uint8_t>;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The engine's parts started as Engine::start does, so that a test can reach the Cluster (every
+// broker's replicas and their logs) on its core strand.
+class InProcessCluster {
+public:
+    InProcessCluster() = default;
+    ~InProcessCluster() { stop(); }
+    InProcessCluster(const InProcessCluster&) = delete;
+    InProcessCluster& operator=(const InProcessCluster&) = delete;
+
+    bool start(const QString& dir) {
+        broker::EngineOptions options;
+        options.brokers = 3;
+        options.basePort = 0;
+        options.dataDir = dir.toStdString();
+        m_io = std::make_unique<asio::io_context>(options.ioThreads);
+        m_work = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+            m_io->get_executor());
+        const int threads = options.ioThreads;
+        m_cluster = std::make_unique<broker::Cluster>(*m_io, std::move(options));
+        if (auto opened = m_cluster->open(); !opened) {
+            qWarning("%s", opened.error().message.c_str());
+            return false;
+        }
+        for (const auto& b : m_cluster->brokers()) {
+            auto listener = std::make_shared<broker::Listener>(*m_io, *m_cluster, b.id);
+            auto bound = listener->start("127.0.0.1", 0);
+            if (!bound) {
+                qWarning("%s", bound.error().c_str());
+                return false;
+            }
+            m_cluster->setBrokerPort(b.id, *bound);
+            m_ports[b.id] = *bound;
+            m_listeners.push_back(listener);
+        }
+        for (int i = 0; i < threads; ++i) {
+            m_threads.emplace_back([io = m_io.get()] { io->run(); });
+        }
+        return true;
+    }
+
+    void stop() {
+        if (!m_io) {
+            return;
+        }
+        for (auto& l : m_listeners) {
+            l->stop();
+        }
+        if (!m_threads.empty()) {
+            onStrand([](broker::Cluster& c) { c.close(); });
+        } else if (m_cluster) {
+            m_cluster->close();
+        }
+        m_work.reset();
+        m_io->stop();
+        for (auto& t : m_threads) {
+            t.join();
+        }
+        m_threads.clear();
+        m_listeners.clear();
+        m_cluster.reset();
+        m_io.reset();
+    }
+
+    // Runs fn on the core strand and waits for it (never from the strand itself).
+    void onStrand(const std::function<void(broker::Cluster&)>& fn) {
+        std::promise<void> done;
+        asio::post(m_cluster->strand(), [&] {
+            fn(*m_cluster);
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
+
+    [[nodiscard]] quint16 port(std::int32_t brokerId) const { return m_ports.at(brokerId); }
+    [[nodiscard]] std::int32_t controllerId() {
+        std::int32_t id = -1;
+        onStrand([&](broker::Cluster& c) { id = c.controllerId(); });
+        return id;
+    }
+
+private:
+    std::unique_ptr<asio::io_context> m_io;
+    std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> m_work;
+    std::unique_ptr<broker::Cluster> m_cluster;
+    std::vector<std::shared_ptr<broker::Listener>> m_listeners;
+    std::vector<std::thread> m_threads;
+    std::map<std::int32_t, quint16> m_ports;
+};
+
+Bytes fileBytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+// The .log files of a partition directory, oldest segment first, concatenated.
+Bytes logFileBytes(const fs::path& dir) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().extension() == ".log") {
+            files.push_back(e.path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    Bytes out;
+    for (const auto& f : files) {
+        const Bytes b = fileBytes(f);
+        out.insert(out.end(), b.begin(), b.end());
+    }
+    return out;
+}
+
+// Every batch of a log, read through the log itself.
+Bytes readWholeLog(const storage::Log& log) {
+    Bytes out;
+    std::int64_t offset = log.logStartOffset();
+    while (offset < log.logEndOffset()) {
+        auto r = log.read(offset, 1 << 20, log.logEndOffset(), true);
+        if (!r || r->nextOffset == offset) {
+            break;
+        }
+        out.insert(out.end(), r->bytes->begin(), r->bytes->end());
+        offset = r->nextOffset;
+    }
+    return out;
+}
+
+// True when `bytes` is a run of whole batches, each passing the broker's own CRC/record check,
+// with dense offsets from `firstOffset`.
+bool wholeValidBatches(std::span<const std::uint8_t> bytes, std::int64_t firstOffset) {
+    bool complete = false;
+    std::int64_t next = firstOffset;
+    for (const auto& b : protocol::splitBatches(bytes, &complete)) {
+        if (b.header.baseOffset != next) {
+            qWarning("batch at offset %lld where %lld was expected",
+                     static_cast<long long>(b.header.baseOffset), static_cast<long long>(next));
+            return false;
+        }
+        if (auto v = protocol::validateBatch(bytes.subspan(b.position, b.size)); !v) {
+            qWarning("batch at %lld: %s", static_cast<long long>(next), v.error().message.c_str());
+            return false;
+        }
+        next = b.header.nextOffset();
+    }
+    return complete;
+}
+
+// A batch of `count` records whose values (valueSize bytes each) depend on `seed`.
+Bytes makeBatch(int count, std::size_t valueSize, int seed) {
+    std::vector<protocol::Record> records(static_cast<std::size_t>(count));
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    for (int i = 0; i < count; ++i) {
+        auto& r = records[static_cast<std::size_t>(i)];
+        r.timestamp = now + i;
+        const std::string key = "key-" + std::to_string(seed) + "-" + std::to_string(i);
+        r.key = Bytes(key.begin(), key.end());
+        Bytes value(valueSize);
+        for (std::size_t j = 0; j < valueSize; ++j) {
+            value[j] = static_cast<std::uint8_t>(
+                (j * 131 + static_cast<std::size_t>(seed) * 7 + static_cast<std::size_t>(i)) ^
+                (j >> 9));
+        }
+        r.value = std::move(value);
+    }
+    auto batch = protocol::buildBatch(records, {});
+    return batch ? *batch : Bytes{};
+}
+
+// The batch as a leader stores it: base offset and leader epoch set, CRC unchanged.
+Bytes storedAs(Bytes batch, std::int64_t baseOffset, std::int32_t epoch) {
+    protocol::setBaseOffset(batch, baseOffset);
+    protocol::setPartitionLeaderEpoch(batch, epoch);
+    return batch;
+}
+
+protocol::ProduceRequest produceRequest(const std::string& topic, std::int32_t partition,
+                                        const Bytes& batch, std::int16_t acks) {
+    protocol::ProduceRequest produce;
+    produce.acks = acks;
+    produce.timeoutMs = 10000;
+    auto& td = produce.topicData.emplace_back();
+    td.name = topic;
+    auto& pd = td.partitionData.emplace_back();
+    pd.index = partition;
+    pd.records = protocol::Records::copyOf(batch);
+    return produce;
+}
+
+Bytes concatBytes(const std::vector<Bytes>& parts) {
+    Bytes out;
+    for (const auto& p : parts) {
+        out.insert(out.end(), p.begin(), p.end());
+    }
+    return out;
+}
+
+protocol::MetadataRequest metadataRequest(const std::string& topic) {
+    protocol::MetadataRequest request;
+    request.topics = std::vector<protocol::MetadataRequest::MetadataRequestTopic>(1);
+    (*request.topics)[0].name = topic;
+    return request;
+}
+
+} // namespace
 
 class TestBrokerEngine : public QObject {
     Q_OBJECT
@@ -197,6 +417,321 @@ private slots:
         // Every replica holds the same bytes.
         for (int b = 1; b <= 3; ++b) {
             QVERIFY(QFileInfo::exists(QString("%1/broker-%2/orders-0/00000000000000000000.log").arg(dir.path()).arg(b)));
+        }
+    }
+
+    // A partition holding > 1 MiB in batches of about 100 KiB, fetched by several Fetch requests
+    // pipelined on one connection between Metadata requests: the answers come in request order
+    // with their own correlation ids, and the batches (sent from the segment file) are the
+    // stored bytes exactly.
+    void pipelinedFetchOfLargeBatches_data() {
+        QTest::addColumn<int>("fetchVersion");
+        QTest::addColumn<int>("metadataVersion");
+        QTest::newRow("fetch v4, metadata v1") << 4 << 1;
+        QTest::newRow("fetch v11, metadata v9") << 11 << 9;
+        QTest::newRow("fetch v12 (flexible), metadata v12") << 12 << 12;
+    }
+    void pipelinedFetchOfLargeBatches() {
+        QFETCH(int, fetchVersion);
+        QFETCH(int, metadataVersion);
+        const auto fv = static_cast<std::int16_t>(fetchVersion);
+        const auto mv = static_cast<std::int16_t>(metadataVersion);
+        QTemporaryDir dir;
+        auto engine = start(dir.path());
+        QVERIFY(engine);
+        const auto view = engine->view();
+        Client admin;
+        QVERIFY(admin.connect(
+            "127.0.0.1", view.brokers.at(static_cast<std::size_t>(view.controllerId - 1)).port));
+        protocol::CreateTopicsRequest create;
+        auto& topic = create.topics.emplace_back();
+        topic.name = "bulk";
+        topic.numPartitions = 1;
+        topic.replicationFactor = 3;
+        create.timeoutMs = 5000;
+        auto created = admin.decode<protocol::CreateTopicsResponse>(admin.call(19, 5, create), 5);
+        QCOMPARE(created.topics.at(0).errorCode, 0);
+        auto meta =
+            admin.decode<protocol::MetadataResponse>(admin.call(3, 9, metadataRequest("bulk")), 9);
+        const auto& p0 = meta.topics.at(0).partitions.at(0);
+        const std::int32_t leader = p0.leaderId;
+        const std::int32_t epoch = p0.leaderEpoch;
+
+        Client client;
+        QVERIFY(client.connect("127.0.0.1",
+                               view.brokers.at(static_cast<std::size_t>(leader - 1)).port));
+        // 14 batches of 10 records of 10 KiB: about 1.4 MiB.
+        constexpr int kBatches = 14;
+        constexpr int kRecords = 10;
+        std::vector<Bytes> stored;
+        for (int i = 0; i < kBatches; ++i) {
+            const Bytes batch = makeBatch(kRecords, 10 * 1024 + static_cast<std::size_t>(i), i);
+            QVERIFY(!batch.empty());
+            auto r = client.decode<protocol::ProduceResponse>(
+                client.call(0, 7, produceRequest("bulk", 0, batch, -1)), 7);
+            QCOMPARE(r.responses.at(0).partitionResponses.at(0).errorCode, 0);
+            QCOMPARE(r.responses.at(0).partitionResponses.at(0).baseOffset,
+                     static_cast<std::int64_t>(i) * kRecords);
+            stored.push_back(storedAs(batch, static_cast<std::int64_t>(i) * kRecords, epoch));
+        }
+        std::size_t totalBytes = 0;
+        for (const auto& b : stored) {
+            totalBytes += b.size();
+        }
+        QVERIFY(totalBytes > (1u << 20));
+        const std::int64_t leo = static_cast<std::int64_t>(kBatches) * kRecords;
+
+        struct FetchCase {
+            std::int64_t offset;
+            std::int32_t partitionMaxBytes;
+            std::int32_t maxBytes;
+            std::int16_t error = 0;
+        };
+        const std::int32_t batchBytes = static_cast<std::int32_t>(stored[0].size());
+        const std::vector<FetchCase> cases = {
+            {0, 4 << 20, 4 << 20},               // everything, one response (> 1 MiB)
+            {25, 5 * batchBytes / 2, 4 << 20},   // middle of batch 2: batches 2 and 3
+            {130, 1, 4 << 20},                   // first batch even above the limit
+            {leo, 1 << 20, 4 << 20},             // at the end: nothing
+            {70, 1 << 20, 3 * batchBytes - 100}, // the request's maxBytes bounds it
+            {leo + 10, 1 << 20, 4 << 20, 1},     // OFFSET_OUT_OF_RANGE
+            {10, 1 << 20, 1 << 20},              // a 1 MiB window
+        };
+        // Expected: whole batches from the one holding `offset`, within min(limits), at least one.
+        auto expectedFor = [&](const FetchCase& c) {
+            Bytes out;
+            if (c.error != 0 || c.offset >= leo) {
+                return out;
+            }
+            const std::size_t limit =
+                static_cast<std::size_t>(std::min(c.partitionMaxBytes, c.maxBytes));
+            for (std::size_t i = static_cast<std::size_t>(c.offset / kRecords); i < stored.size();
+                 ++i) {
+                if (!out.empty() && out.size() + stored[i].size() > limit) {
+                    break;
+                }
+                out.insert(out.end(), stored[i].begin(), stored[i].end());
+            }
+            return out;
+        };
+
+        std::vector<std::pair<std::int32_t, std::int16_t>> sent; // correlation id, api key
+        for (const auto& c : cases) {
+            protocol::FetchRequest fetch;
+            fetch.replicaId = -1;
+            fetch.maxWaitMs = 0;
+            fetch.minBytes = 0;
+            fetch.maxBytes = c.maxBytes;
+            auto& ft = fetch.topics.emplace_back();
+            ft.topic = "bulk";
+            auto& fp = ft.partitions.emplace_back();
+            fp.partition = 0;
+            fp.fetchOffset = c.offset;
+            fp.partitionMaxBytes = c.partitionMaxBytes;
+            sent.emplace_back(client.send(1, fv, fetch), std::int16_t{1});
+            sent.emplace_back(client.send(3, mv, metadataRequest("bulk")), std::int16_t{3});
+        }
+        std::size_t fetchIndex = 0;
+        for (const auto& [correlation, key] : sent) {
+            auto frame = client.receive(20000);
+            QVERIFY2(frame.has_value(), "a pipelined response did not come");
+            QCOMPARE(frame->correlationId, correlation);
+            QCOMPARE(frame->apiKey, key);
+            if (key == 3) {
+                auto m = client.decode<protocol::MetadataResponse>(frame->body, mv);
+                QCOMPARE(m.topics.size(), std::size_t{1});
+                QCOMPARE(m.topics[0].partitions.at(0).leaderId, leader);
+                continue;
+            }
+            const FetchCase& c = cases.at(fetchIndex++);
+            protocol::FetchResponse response;
+            protocol::Reader reader(frame->body);
+            response.read(reader, fv);
+            QVERIFY(reader.ok());
+            QCOMPARE(reader.remaining(), std::size_t{0});
+            const auto& part = response.responses.at(0).partitionResponses.at(0);
+            QCOMPARE(part.errorCode, c.error);
+            if (c.error != 0) {
+                continue;
+            }
+            QCOMPARE(part.highWatermark, leo);
+            const Bytes got(part.recordSet.bytes.begin(), part.recordSet.bytes.end());
+            const Bytes expected = expectedFor(c);
+            QCOMPARE(got.size(), expected.size());
+            QVERIFY2(got == expected,
+                     qPrintable(QString("fetch at %1: bytes differ").arg(c.offset)));
+            if (!got.empty()) {
+                QVERIFY(wholeValidBatches(got, (c.offset / kRecords) * kRecords));
+            }
+        }
+        QCOMPARE(fetchIndex, cases.size());
+        QCOMPARE(client.pendingCount(), std::size_t{0});
+
+        // A consumer walking the log with 300 KiB fetches sees every stored byte once.
+        Bytes consumed;
+        std::int64_t offset = 0;
+        for (int round = 0; round < 100 && offset < leo; ++round) {
+            protocol::FetchRequest fetch;
+            fetch.replicaId = -1;
+            fetch.maxWaitMs = 100;
+            fetch.minBytes = 1;
+            fetch.maxBytes = 300 * 1024;
+            auto& ft = fetch.topics.emplace_back();
+            ft.topic = "bulk";
+            auto& fp = ft.partitions.emplace_back();
+            fp.fetchOffset = offset;
+            fp.partitionMaxBytes = 300 * 1024;
+            auto r = client.decode<protocol::FetchResponse>(client.call(1, fv, fetch), fv);
+            const auto& part = r.responses.at(0).partitionResponses.at(0);
+            QCOMPARE(part.errorCode, 0);
+            const auto batches = protocol::splitBatches(part.recordSet.bytes);
+            QVERIFY(!batches.empty());
+            consumed.insert(consumed.end(), part.recordSet.bytes.begin(),
+                            part.recordSet.bytes.end());
+            offset = batches.back().header.nextOffset();
+        }
+        QCOMPARE(offset, leo);
+        QVERIFY(consumed == concatBytes(stored));
+    }
+
+    // RF 3 with acks=all: after many produces (pipelined, segments rolling), every replica's log
+    // on the three brokers holds the leader's batches byte for byte, through the log and on disk,
+    // before and after a restart.
+    void replicasHoldIdenticalBatches() {
+        QTemporaryDir dir;
+        InProcessCluster sandbox;
+        QVERIFY(sandbox.start(dir.path()));
+        const std::int32_t controller = sandbox.controllerId();
+        Client admin;
+        QVERIFY(admin.connect("127.0.0.1", sandbox.port(controller)));
+        protocol::CreateTopicsRequest create;
+        auto& topic = create.topics.emplace_back();
+        topic.name = "mirrored";
+        topic.numPartitions = 2;
+        topic.replicationFactor = 3;
+        auto& segment = topic.configs.emplace_back();
+        segment.name = "segment.bytes";
+        segment.value = "300000";
+        create.timeoutMs = 5000;
+        auto created = admin.decode<protocol::CreateTopicsResponse>(admin.call(19, 5, create), 5);
+        QCOMPARE(created.topics.at(0).errorCode, 0);
+        auto meta = admin.decode<protocol::MetadataResponse>(
+            admin.call(3, 9, metadataRequest("mirrored")), 9);
+        QCOMPARE(meta.topics.at(0).partitions.size(), std::size_t{2});
+        std::map<std::int32_t, std::int32_t> leaders, epochs;
+        for (const auto& p : meta.topics[0].partitions) {
+            QCOMPARE(p.replicaNodes.size(), std::size_t{3});
+            QCOMPARE(p.isrNodes.size(), std::size_t{3});
+            leaders[p.partitionIndex] = p.leaderId;
+            epochs[p.partitionIndex] = p.leaderEpoch;
+        }
+        std::map<std::int32_t, std::unique_ptr<Client>> clients; // by partition
+        for (const auto& [partition, leader] : leaders) {
+            clients[partition] = std::make_unique<Client>();
+            QVERIFY(clients[partition]->connect("127.0.0.1", sandbox.port(leader)));
+        }
+
+        constexpr int kRounds = 12;
+        constexpr int kPipelined = 8;
+        std::map<std::int32_t, std::vector<Bytes>> stored;
+        std::map<std::int32_t, std::int64_t> next;
+        int seed = 0;
+        for (int round = 0; round < kRounds; ++round) {
+            std::map<std::int32_t, std::vector<std::pair<std::int32_t, std::int64_t>>> inFlight;
+            for (int k = 0; k < kPipelined; ++k) {
+                for (const auto& [partition, leader] : leaders) {
+                    ++seed;
+                    const int records = 1 + seed % 9;
+                    const std::size_t valueSize =
+                        static_cast<std::size_t>((seed * 977) % 6000 + 10);
+                    const Bytes batch = makeBatch(records, valueSize, seed);
+                    QVERIFY(!batch.empty());
+                    const std::int32_t id = clients[partition]->send(
+                        0, 9, produceRequest("mirrored", partition, batch, -1));
+                    inFlight[partition].emplace_back(id, next[partition]);
+                    stored[partition].push_back(
+                        storedAs(batch, next[partition], epochs[partition]));
+                    next[partition] += records;
+                }
+            }
+            for (auto& [partition, ids] : inFlight) {
+                for (const auto& [id, base] : ids) {
+                    auto frame = clients[partition]->receive(20000);
+                    QVERIFY(frame.has_value());
+                    QCOMPARE(frame->correlationId, id);
+                    auto r = clients[partition]->decode<protocol::ProduceResponse>(frame->body, 9);
+                    QCOMPARE(r.responses.at(0).partitionResponses.at(0).errorCode, 0);
+                    QCOMPARE(r.responses.at(0).partitionResponses.at(0).baseOffset, base);
+                }
+            }
+        }
+
+        struct Replica {
+            bool present = false;
+            bool leader = false;
+            std::int64_t logEndOffset = -1;
+            std::int64_t highWatermark = -1;
+            std::vector<std::int64_t> segments;
+            Bytes read;
+            Bytes files;
+            fs::path dir;
+        };
+        std::map<std::int32_t, std::map<std::int32_t, Replica>> replicas; // partition -> broker
+        sandbox.onStrand([&](broker::Cluster& c) {
+            for (const auto& [partition, leader] : leaders) {
+                for (std::int32_t b = 1; b <= 3; ++b) {
+                    Replica& r = replicas[partition][b];
+                    broker::Partition* p = c.partition(b, "mirrored", partition);
+                    if (p == nullptr) {
+                        continue;
+                    }
+                    r.present = true;
+                    r.leader = p->isLeader();
+                    p->log().waitForWrites();
+                    r.logEndOffset = p->logEndOffset();
+                    r.highWatermark = p->highWatermark();
+                    r.segments = p->log().segmentBaseOffsets();
+                    r.read = readWholeLog(p->log());
+                    r.files = logFileBytes(p->log().dir());
+                    r.dir = p->log().dir();
+                }
+            }
+        });
+        std::map<std::int32_t, std::map<std::int32_t, fs::path>> dirs;
+        for (const auto& [partition, leader] : leaders) {
+            const Bytes expected = concatBytes(stored[partition]);
+            QVERIFY(wholeValidBatches(expected, 0));
+            const Replica& lead = replicas[partition][leader];
+            QVERIFY(lead.present);
+            QVERIFY(lead.leader);
+            QVERIFY(lead.segments.size() > 1); // segments rolled on every replica
+            for (std::int32_t b = 1; b <= 3; ++b) {
+                const Replica& r = replicas[partition][b];
+                const QByteArray where =
+                    QString("partition %1, broker %2").arg(partition).arg(b).toUtf8();
+                QVERIFY2(r.present, where.constData());
+                QCOMPARE(r.logEndOffset, next[partition]);
+                QCOMPARE(r.highWatermark, next[partition]);
+                QCOMPARE(r.segments, lead.segments);
+                QCOMPARE(r.read.size(), expected.size());
+                QVERIFY2(r.read == expected, where.constData());
+                QVERIFY2(r.files == expected, where.constData());
+                // Each broker keeps its own copy.
+                QVERIFY2(r.dir != lead.dir || b == leader, where.constData());
+                dirs[partition][b] = r.dir;
+            }
+        }
+        sandbox.stop();
+        // After a clean stop: the same files, and each replica's log reopens with every batch.
+        for (const auto& [partition, leader] : leaders) {
+            const Bytes expected = concatBytes(stored[partition]);
+            for (std::int32_t b = 1; b <= 3; ++b) {
+                QVERIFY(logFileBytes(dirs[partition][b]) == expected);
+                auto log = storage::Log::open(dirs[partition][b], storage::LogConfig{});
+                QVERIFY(log.has_value());
+                QCOMPARE((*log)->logEndOffset(), next[partition]);
+                QVERIFY(readWholeLog(**log) == expected);
+            }
         }
     }
 

@@ -89,6 +89,21 @@ inline void recomputeCrc(std::vector<std::uint8_t>& batch) {
                            protocol::crc32c(std::span<const std::uint8_t>(batch).subspan(21)));
 }
 
+// `count` batches with dense base offsets from `firstOffset` (as a leader hands them to a
+// follower); each batch gets its own fill byte so that misplaced bytes show.
+inline std::vector<std::vector<std::uint8_t>> buildBatchRun(std::int64_t firstOffset, int count,
+                                                            BatchSpec spec) {
+    std::vector<std::vector<std::uint8_t>> out;
+    out.reserve(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        spec.baseOffset = firstOffset;
+        spec.fill = static_cast<char>('a' + (firstOffset % 26));
+        out.push_back(buildBatch(spec));
+        firstOffset += spec.records;
+    }
+    return out;
+}
+
 inline std::vector<std::uint8_t> concat(const std::vector<std::vector<std::uint8_t>>& parts) {
     std::vector<std::uint8_t> out;
     for (const auto& p : parts) {

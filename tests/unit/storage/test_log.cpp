@@ -1,12 +1,20 @@
 // Partition log behaviour (engine/storage): append, read, segments, indexes, retention,
-// truncation, epoch cache and crash recovery.
+// truncation, epoch cache and crash recovery; zero-copy reads (readRecords, FileSlice) and
+// deferred follower writes (LogWriter).
 #include "batch_builder.h"
 
+#include "engine/storage/file_slice.h"
 #include "engine/storage/log.h"
+#include "engine/storage/log_writer.h"
 
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/resource.h>
+
+#include <csignal>
 #include <fstream>
+#include <memory>
 
 using namespace faultline;
 using protocol::ErrorCode;
@@ -85,6 +93,79 @@ Bytes batchOf(int records, std::int64_t ts = 1000, std::size_t valueSize = 10, c
                                             .fill = fill});
 }
 
+// The bytes of a readRecords() result (pread of its FileSlice); empty when it cannot be read.
+Bytes materialize(const protocol::Records& records) {
+    const protocol::Records m = records.materialized();
+    return Bytes(m.bytes.begin(), m.bytes.end());
+}
+
+// What a follower append with a writer needs: the bytes and an owner keeping them alive.
+std::shared_ptr<const Bytes> shared(Bytes bytes) {
+    return std::make_shared<const Bytes>(std::move(bytes));
+}
+
+// Follower-appends `batch` with its owner (deferred when the log has a writer).
+std::expected<storage::AppendInfo, protocol::Error>
+appendDeferred(Log& log, Bytes batch,
+               protocol::BatchTrust trust = protocol::BatchTrust::Untrusted) {
+    auto owner = shared(std::move(batch));
+    const std::span<const std::uint8_t> bytes(*owner);
+    return log.appendAsFollower(bytes, trust, owner);
+}
+
+#define APPEND_DEFERRED(log, bytes)                                                                \
+    do {                                                                                           \
+        auto appended_ = appendDeferred(*(log), (bytes));                                          \
+        QVERIFY2(appended_.has_value(), appended_ ? "" : appended_.error().message.c_str());       \
+    } while (false)
+
+// Every batch from the log start, read with readRecords() and materialized.
+Bytes readAllRecords(const Log& log, std::int32_t maxBytes = 1 << 20) {
+    Bytes out;
+    std::int64_t offset = log.logStartOffset();
+    while (offset < log.logEndOffset()) {
+        auto r = log.readRecords(offset, maxBytes, log.logEndOffset(), true);
+        if (!r || r->nextOffset == offset) {
+            break;
+        }
+        const Bytes bytes = materialize(r->records);
+        out.insert(out.end(), bytes.begin(), bytes.end());
+        offset = r->nextOffset;
+    }
+    return out;
+}
+
+// RLIMIT_FSIZE lowered and SIGXFSZ ignored for its lifetime, so that a write past `limit` fails
+// with EFBIG instead of killing the process; restore() (or the destructor) puts both back.
+class FileSizeLimit {
+public:
+    explicit FileSizeLimit(std::uintmax_t limit) {
+        m_oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+        m_ok = ::getrlimit(RLIMIT_FSIZE, &m_old) == 0;
+        rlimit lowered = m_old;
+        lowered.rlim_cur = static_cast<rlim_t>(limit);
+        m_ok = m_ok && ::setrlimit(RLIMIT_FSIZE, &lowered) == 0;
+    }
+    ~FileSizeLimit() { restore(); }
+    FileSizeLimit(const FileSizeLimit&) = delete;
+    FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+    [[nodiscard]] bool ok() const { return m_ok; }
+    void restore() {
+        if (m_restored) {
+            return;
+        }
+        m_restored = true;
+        (void)::setrlimit(RLIMIT_FSIZE, &m_old);
+        std::signal(SIGXFSZ, m_oldHandler);
+    }
+
+private:
+    rlimit m_old{};
+    void (*m_oldHandler)(int) = SIG_DFL;
+    bool m_ok = false;
+    bool m_restored = false;
+};
+
 } // namespace
 
 class TestLog : public QObject {
@@ -118,6 +199,24 @@ private slots:
     void recoveryTruncatesAtFlippedByte();
     void badLeaderAppendWritesNothing_data();
     void badLeaderAppendWritesNothing();
+
+    // readRecords(): the same batches as read(), as a slice of the segment file.
+    void readRecordsMatchesRead_data();
+    void readRecordsMatchesRead();
+    void readRecordsWalksTheLogLikeRead();
+    void readRecordsSliceOutlivesItsSegment_data();
+    void readRecordsSliceOutlivesItsSegment();
+    void readRecordsSliceOfTruncatedDataReadsEmpty();
+
+    // LogWriter: deferred follower writes.
+    void deferredFollowerAppendsAreReadable();
+    void readWaitsForDeferredWrites();
+    void manyDeferredAppendsAcrossSegments();
+    void flushAndCloseWithWritesPending();
+    void failedDeferredWriteTruncatesTheLog_data();
+    void failedDeferredWriteTruncatesTheLog();
+    void writerBackPressureKeepsEverything();
+    void writerDestructorFinishesQueuedWrites();
 };
 
 void TestLog::appendAssignsOffsetsAndStoresBytes() {
@@ -922,6 +1021,582 @@ void TestLog::badLeaderAppendWritesNothing() {
     auto ok = log->appendAsLeader(next, 0, 1);
     QVERIFY(ok.has_value());
     QCOMPARE(ok->firstOffset, 1);
+}
+
+// ---- readRecords ------------------------------------------------------------------------------
+
+namespace {
+// Two segments: batches 0-2 (offsets 0-7) in the first, 3-5 (offsets 8-15) in the second.
+struct SliceLayout {
+    std::vector<Bytes> batches;
+    std::vector<std::int64_t> bases;
+    LogConfig config;
+};
+
+SliceLayout sliceLayout() {
+    SliceLayout l;
+    const std::vector<std::pair<int, std::size_t>> shapes = {{3, 300}, {4, 10}, {1, 1000},
+                                                             {2, 50},  {5, 20}, {1, 400}};
+    std::int64_t base = 0;
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+        l.batches.push_back(batchOf(shapes[i].first, 1000 + static_cast<std::int64_t>(i),
+                                    shapes[i].second, static_cast<char>('a' + i)));
+        l.bases.push_back(base);
+        base += shapes[i].first;
+    }
+    l.config.segmentBytes =
+        static_cast<std::int64_t>(l.batches[0].size() + l.batches[1].size() + l.batches[2].size());
+    l.config.indexIntervalBytes = 100;
+    return l;
+}
+} // namespace
+
+void TestLog::readRecordsMatchesRead_data() {
+    QTest::addColumn<qint64>("offset");
+    QTest::addColumn<int>("maxBytes");
+    QTest::addColumn<qint64>("maxOffset");
+    QTest::addColumn<bool>("minOneBatch");
+    const SliceLayout l = sliceLayout();
+    auto size = [&](std::size_t i) { return static_cast<int>(l.batches[i].size()); };
+    const int big = 1 << 20;
+    QTest::newRow("from the start: stops at the segment end")
+        << qint64{0} << big << qint64{16} << false;
+    QTest::newRow("middle of a batch") << qint64{5} << big << qint64{16} << false;
+    QTest::newRow("last batch of the first segment") << qint64{7} << big << qint64{16} << false;
+    QTest::newRow("second segment") << qint64{8} << big << qint64{16} << false;
+    QTest::newRow("middle of a batch, second segment") << qint64{12} << big << qint64{16} << true;
+    QTest::newRow("last offset") << qint64{15} << big << qint64{16} << false;
+    QTest::newRow("minOneBatch, tiny maxBytes") << qint64{0} << 10 << qint64{16} << true;
+    QTest::newRow("tiny maxBytes without minOneBatch") << qint64{0} << 10 << qint64{16} << false;
+    QTest::newRow("minOneBatch, maxBytes 0") << qint64{3} << 0 << qint64{16} << true;
+    QTest::newRow("minOneBatch, maxBytes negative") << qint64{3} << -1 << qint64{16} << true;
+    QTest::newRow("minOneBatch, tiny maxBytes, mid batch") << qint64{4} << 1 << qint64{16} << true;
+    QTest::newRow("maxBytes = two batches")
+        << qint64{0} << size(0) + size(1) << qint64{16} << false;
+    QTest::newRow("maxBytes = two batches - 1")
+        << qint64{0} << size(0) + size(1) - 1 << qint64{16} << false;
+    QTest::newRow("maxBytes = two batches + 1")
+        << qint64{0} << size(0) + size(1) + 1 << qint64{16} << true;
+    QTest::newRow("maxBytes = one batch, second segment")
+        << qint64{8} << size(3) << qint64{16} << false;
+    QTest::newRow("maxOffset inside the first batch") << qint64{0} << big << qint64{2} << false;
+    QTest::newRow("maxOffset inside the first batch, minOne")
+        << qint64{0} << big << qint64{2} << true;
+    QTest::newRow("maxOffset at a batch end") << qint64{0} << big << qint64{3} << false;
+    QTest::newRow("maxOffset inside the second batch") << qint64{0} << big << qint64{5} << true;
+    QTest::newRow("maxOffset = offset") << qint64{3} << big << qint64{3} << true;
+    QTest::newRow("maxOffset below offset") << qint64{9} << big << qint64{4} << true;
+    QTest::newRow("maxOffset and maxBytes, second segment")
+        << qint64{9} << size(3) + size(4) << qint64{15} << false;
+    QTest::newRow("at LEO") << qint64{16} << big << qint64{16} << true;
+    QTest::newRow("at LEO, maxOffset beyond") << qint64{16} << big << qint64{100} << true;
+    QTest::newRow("above LEO") << qint64{17} << big << qint64{100} << true;
+    QTest::newRow("far above LEO") << qint64{1000} << big << qint64{2000} << false;
+    QTest::newRow("negative") << qint64{-1} << big << qint64{16} << true;
+}
+
+void TestLog::readRecordsMatchesRead() {
+    QFETCH(qint64, offset);
+    QFETCH(int, maxBytes);
+    QFETCH(qint64, maxOffset);
+    QFETCH(bool, minOneBatch);
+    QTemporaryDir tmp;
+    const SliceLayout l = sliceLayout();
+    OPEN_LOG(log, tmp.path().toStdString(), l.config);
+    for (Bytes w : l.batches) {
+        APPEND(log, w, 3, 1);
+    }
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{0, 8}));
+    QCOMPARE(log->logEndOffset(), 16);
+    // Twice: the second pass goes through the read hints the first one left.
+    for (int pass = 0; pass < 2; ++pass) {
+        auto expected = log->read(offset, maxBytes, maxOffset, minOneBatch);
+        auto slice = log->readRecords(offset, maxBytes, maxOffset, minOneBatch);
+        QCOMPARE(slice.has_value(), expected.has_value());
+        if (!expected) {
+            QCOMPARE(slice.error().code, expected.error().code);
+            QCOMPARE(slice.error().code, ErrorCode::OffsetOutOfRange);
+            return;
+        }
+        QCOMPARE(slice->nextOffset, expected->nextOffset);
+        QVERIFY(!slice->records.isNull);
+        QCOMPARE(slice->records.size(), expected->bytes->size());
+        QCOMPARE(materialize(slice->records), *expected->bytes);
+        if (!expected->bytes->empty()) {
+            // Zero copy: a slice of the segment file, not bytes in memory.
+            const auto* file =
+                dynamic_cast<const storage::FileSlice*>(slice->records.external.get());
+            QVERIFY(file != nullptr);
+            QVERIFY(file->fd() >= 0);
+            QCOMPARE(file->size(), expected->bytes->size());
+            const std::int64_t segBase = offset >= 8 ? 8 : 0;
+            QCOMPARE(file->path().filename().string(), stem(segBase) + ".log");
+            const auto& bytes = *expected->bytes;
+            for (const auto& b : protocol::splitBatches(bytes)) {
+                QVERIFY(protocol::validateBatch(std::span(bytes).subspan(b.position, b.size)));
+            }
+        }
+    }
+}
+
+void TestLog::readRecordsWalksTheLogLikeRead() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const Bytes probe = batchOf(3, 1000, 40);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 5);
+    cfg.indexIntervalBytes = 64;
+    OPEN_LOG(log, dir, cfg);
+    Bytes all;
+    for (int i = 0; i < 23; ++i) {
+        Bytes w = batchOf(1 + i % 4, 1000 + i, 10 + 7 * static_cast<std::size_t>(i),
+                          static_cast<char>('A' + i));
+        APPEND(log, w, 1, 1);
+        all.insert(all.end(), w.begin(), w.end());
+    }
+    QVERIFY(log->segmentCount() >= 3);
+    QCOMPARE(readAll(*log), all);
+    QCOMPARE(readAllRecords(*log), all);
+    QCOMPARE(readAllRecords(*log, 1), all); // one batch at a time (minOneBatch)
+    QCOMPARE(readAllRecords(*log, 150), all);
+    // Alternating the two readers from every offset gives the same batches.
+    for (std::int64_t from = 0; from < log->logEndOffset(); ++from) {
+        auto a = log->read(from, 300, log->logEndOffset(), true);
+        auto b = log->readRecords(from, 300, log->logEndOffset(), true);
+        QVERIFY(a && b);
+        QCOMPARE(b->nextOffset, a->nextOffset);
+        QCOMPARE(materialize(b->records), *a->bytes);
+    }
+}
+
+void TestLog::readRecordsSliceOutlivesItsSegment_data() {
+    QTest::addColumn<int>("how");
+    QTest::newRow("deleteRecordsBefore") << 0;
+    QTest::newRow("retention.ms") << 1;
+    QTest::newRow("retention.bytes") << 2;
+    QTest::newRow("log closed and destroyed") << 3;
+    QTest::newRow("truncateFullyAndStartAt") << 4;
+}
+
+void TestLog::readRecordsSliceOutlivesItsSegment() {
+    QFETCH(int, how);
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const SliceLayout l = sliceLayout();
+    LogConfig cfg = l.config;
+    OPEN_LOG(log, dir, cfg);
+    for (std::size_t i = 0; i < l.batches.size(); ++i) {
+        Bytes w = l.batches[i];
+        APPEND(log, w, 0, 1000 + static_cast<std::int64_t>(i));
+    }
+    auto first = log->readRecords(3, 1 << 20, 16, true); // batches 1 and 2 of segment 0
+    auto second = log->readRecords(8, 1 << 20, 16, true);
+    QVERIFY(first && second);
+    const Bytes expectedFirst =
+        test::concat({stored(l.batches[1], 3, 0), stored(l.batches[2], 7, 0)});
+    QCOMPARE(materialize(first->records), expectedFirst);
+    const fs::path firstFile = dir / (stem(0) + ".log");
+    QVERIFY(fs::exists(firstFile));
+    switch (how) {
+    case 0:
+        QVERIFY(log->deleteRecordsBefore(9).has_value());
+        break;
+    case 1:
+        cfg.retentionMs = 1;
+        log->setConfig(cfg);
+        QCOMPARE(log->applyRetention(1'000'000),
+                 static_cast<std::int64_t>(expectedFirst.size() + l.batches[0].size()));
+        break;
+    case 2:
+        cfg.retentionBytes = 1;
+        log->setConfig(cfg);
+        QVERIFY(log->applyRetention(1) > 0);
+        break;
+    case 3:
+        log->close();
+        log.reset();
+        break;
+    default:
+        log->truncateFullyAndStartAt(100);
+        break;
+    }
+    if (how != 3) {
+        QVERIFY(!fs::exists(firstFile)); // unlinked, but still open for the slice
+        QCOMPARE(log->read(3, 1 << 20, 16, true).error().code, ErrorCode::OffsetOutOfRange);
+    }
+    QCOMPARE(materialize(first->records), expectedFirst);
+    const Bytes expectedSecond = test::concat(
+        {stored(l.batches[3], 8, 0), stored(l.batches[4], 10, 0), stored(l.batches[5], 15, 0)});
+    QCOMPARE(materialize(second->records), expectedSecond);
+}
+
+void TestLog::readRecordsSliceOfTruncatedDataReadsEmpty() {
+    QTemporaryDir tmp;
+    OPEN_LOG(log, tmp.path().toStdString(), LogConfig{});
+    for (int i = 0; i < 4; ++i) {
+        Bytes w = batchOf(2, 1000, 100);
+        APPEND(log, w, 0, 1);
+    }
+    auto tail = log->readRecords(4, 1 << 20, 8, true);
+    QVERIFY(tail.has_value());
+    QCOMPARE(tail->records.size(), 2 * batchOf(2, 1000, 100).size());
+    log->truncateTo(4);
+    // The file is shorter than the slice now: it reads as nothing rather than as garbage.
+    QVERIFY(
+        !tail->records.external->copyTo(std::vector<std::uint8_t>(tail->records.size()).data()));
+    const protocol::Records m = tail->records.materialized();
+    QVERIFY(!m.isNull);
+    QVERIFY(m.bytes.empty());
+}
+
+// ---- LogWriter --------------------------------------------------------------------------------
+
+void TestLog::deferredFollowerAppendsAreReadable() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    storage::LogWriter writer("test-writer");
+    OPEN_LOG(log, dir, LogConfig{});
+    log->setWriter(&writer);
+    const auto batches = test::buildBatchRun(
+        0, 20, test::BatchSpec{.records = 3, .valueSize = 200, .leaderEpoch = 2});
+    std::vector<std::weak_ptr<const Bytes>> owners;
+    for (const auto& b : batches) {
+        auto owner = shared(b);
+        owners.push_back(owner);
+        auto info = log->appendAsFollower(*owner, protocol::BatchTrust::Untrusted, owner);
+        QVERIFY2(info.has_value(), info ? "" : info.error().message.c_str());
+        // Offsets and LEO move at once.
+        QCOMPARE(info->firstOffset, protocol::parseBatchHeader(b)->baseOffset);
+        QCOMPARE(log->logEndOffset(), info->lastOffset + 1);
+    }
+    QCOMPARE(log->logEndOffset(), 60);
+    log->waitForWrites();
+    // Written, and the request buffers they came from are released.
+    for (const auto& o : owners) {
+        QVERIFY(o.expired());
+    }
+    const Bytes all = test::concat(batches);
+    QCOMPARE(fileBytes(dir / (stem(0) + ".log")), all);
+    QCOMPARE(readAll(*log), all);
+    QCOMPARE(readAllRecords(*log), all);
+    QCOMPARE(log->epochEntries(), (std::vector<storage::EpochEntry>{{2, 0}}));
+    // The deferred path keeps the follower's checks.
+    auto gap = appendDeferred(*log, test::buildBatch(test::BatchSpec{.baseOffset = 61}));
+    QVERIFY(!gap.has_value());
+    QCOMPARE(gap.error().code, ErrorCode::OffsetOutOfRange);
+    Bytes corrupt = test::buildBatch(test::BatchSpec{.baseOffset = 60});
+    corrupt.back() ^= 0xFF;
+    auto badCrc = appendDeferred(*log, corrupt);
+    QVERIFY(!badCrc.has_value());
+    QCOMPARE(badCrc.error().code, ErrorCode::CorruptMessage);
+    QCOMPARE(log->logEndOffset(), 60);
+    // Without an owner the append is synchronous even with a writer.
+    const Bytes sync = test::buildBatch(test::BatchSpec{.records = 2, .baseOffset = 60});
+    QVERIFY(log->appendAsFollower(sync).has_value());
+    QCOMPARE(fileBytes(dir / (stem(0) + ".log")), test::concat({all, sync}));
+    log->close();
+}
+
+void TestLog::readWaitsForDeferredWrites() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    storage::LogWriter writer("test-writer");
+    LogConfig cfg;
+    cfg.maxMessageBytes = 8 << 20;
+    OPEN_LOG(log, dir, cfg);
+    log->setWriter(&writer);
+    // 24 MiB queued as fast as the log takes them, then read back at once: every read must wait
+    // for the writes it covers instead of finding a short (or sparse) file.
+    const auto batches =
+        test::buildBatchRun(0, 24, test::BatchSpec{.records = 4, .valueSize = 256 * 1024});
+    for (const auto& b : batches) {
+        auto info = appendDeferred(*log, b, protocol::BatchTrust::Validated);
+        QVERIFY(info.has_value());
+    }
+    const std::int64_t lastBase = protocol::parseBatchHeader(batches.back())->baseOffset;
+    auto last = log->read(lastBase, 8 << 20, log->logEndOffset(), true);
+    QVERIFY2(last.has_value(), last ? "" : last.error().message.c_str());
+    QCOMPARE(*last->bytes, batches.back());
+    QCOMPARE(readAll(*log), test::concat(batches));
+    // readRecords, offsetForTimestamp and forEachBatch wait as well.
+    for (int i = 0; i < 24; ++i) {
+        (void)appendDeferred(*log,
+                             test::buildBatch(test::BatchSpec{.records = 4,
+                                                              .baseTimestamp = 5000,
+                                                              .valueSize = 256 * 1024,
+                                                              .baseOffset = log->logEndOffset()}),
+                             protocol::BatchTrust::Validated);
+    }
+    auto slice = log->readRecords(96, 1, log->logEndOffset(), true);
+    QVERIFY(slice.has_value());
+    QCOMPARE(slice->nextOffset, 100);
+    QVERIFY(protocol::validateBatch(materialize(slice->records)).has_value());
+    for (int i = 0; i < 4; ++i) {
+        (void)appendDeferred(*log,
+                             test::buildBatch(test::BatchSpec{.records = 4,
+                                                              .baseTimestamp = 9000,
+                                                              .valueSize = 256 * 1024,
+                                                              .baseOffset = log->logEndOffset()}),
+                             protocol::BatchTrust::Validated);
+    }
+    QCOMPARE(log->offsetForTimestamp(9000),
+             (std::optional<std::pair<std::int64_t, std::int64_t>>(std::pair{192, 9003})));
+    for (int i = 0; i < 4; ++i) {
+        (void)appendDeferred(*log,
+                             test::buildBatch(test::BatchSpec{.records = 4,
+                                                              .baseTimestamp = 9500,
+                                                              .valueSize = 256 * 1024,
+                                                              .baseOffset = log->logEndOffset()}),
+                             protocol::BatchTrust::Validated);
+    }
+    int visited = 0;
+    log->forEachBatch(0, [&](const protocol::RecordBatchHeader&) { ++visited; });
+    QCOMPARE(visited, 56);
+}
+
+void TestLog::manyDeferredAppendsAcrossSegments() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    storage::LogWriter writer("test-writer");
+    LogConfig cfg;
+    cfg.segmentBytes = 64 * 1024;
+    cfg.indexIntervalBytes = 512;
+    OPEN_LOG(log, dir, cfg);
+    log->setWriter(&writer);
+    Bytes all;
+    std::int64_t next = 0;
+    for (int i = 0; i < 2000; ++i) {
+        const int records = 1 + i % 5;
+        Bytes b = test::buildBatch(test::BatchSpec{.records = records,
+                                                   .baseTimestamp = 1000 + i,
+                                                   .valueSize = static_cast<std::size_t>(i % 97),
+                                                   .baseOffset = next,
+                                                   .leaderEpoch = 1 + i / 500,
+                                                   .fill = static_cast<char>('a' + i % 26)});
+        all.insert(all.end(), b.begin(), b.end());
+        APPEND_DEFERRED(log, b);
+        next += records;
+        if (i % 250 == 249) {
+            // A read in between sees everything appended so far.
+            auto r = log->read(next - records, 1 << 20, next, true);
+            QVERIFY(r.has_value());
+            QCOMPARE(*r->bytes, b);
+        }
+    }
+    QCOMPARE(log->logEndOffset(), next);
+    QVERIFY(log->segmentCount() > 5);
+    QCOMPARE(readAll(*log), all);
+    QCOMPARE(readAllRecords(*log), all);
+    Bytes files;
+    for (const auto& name : logFiles(dir)) {
+        const Bytes f = fileBytes(dir / name);
+        files.insert(files.end(), f.begin(), f.end());
+    }
+    QCOMPARE(files, all);
+    QCOMPARE(log->epochEntries().size(), 4u);
+    QCOMPARE(log->offsetForTimestamp(3003), (std::optional<std::pair<std::int64_t, std::int64_t>>(
+                                                std::pair{next - 5, std::int64_t{3003}})));
+}
+
+void TestLog::flushAndCloseWithWritesPending() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    storage::LogWriter writer("test-writer");
+    LogConfig cfg;
+    cfg.segmentBytes = 256 * 1024;
+    const auto batches = test::buildBatchRun(
+        0, 60, test::BatchSpec{.records = 5, .valueSize = 10 * 1024, .leaderEpoch = 7});
+    const std::size_t half = batches.size() / 2;
+    {
+        OPEN_LOG(log, dir, cfg);
+        log->setWriter(&writer);
+        for (std::size_t i = 0; i < half; ++i) {
+            APPEND_DEFERRED(log, batches[i]);
+        }
+        log->flush(); // must not return before the writes it should sync are done
+        Bytes files;
+        for (const auto& name : logFiles(dir)) {
+            const Bytes f = fileBytes(dir / name);
+            files.insert(files.end(), f.begin(), f.end());
+        }
+        QCOMPARE(files, test::concat(std::vector<Bytes>(
+                            batches.begin(), batches.begin() + static_cast<std::ptrdiff_t>(half))));
+        for (std::size_t i = half; i < batches.size(); ++i) {
+            APPEND_DEFERRED(log, batches[i]);
+        }
+        log->close(); // with writes pending
+        Bytes closed;
+        for (const auto& name : logFiles(dir)) {
+            const Bytes f = fileBytes(dir / name);
+            closed.insert(closed.end(), f.begin(), f.end());
+        }
+        QCOMPARE(closed, test::concat(batches));
+    }
+    {
+        // And the destructor alone (no close()) with writes pending.
+        OPEN_LOG(log, dir, cfg);
+        QCOMPARE(log->logEndOffset(), 300);
+        log->setWriter(&writer);
+        for (const auto& b : test::buildBatchRun(
+                 300, 10,
+                 test::BatchSpec{.records = 5, .valueSize = 10 * 1024, .leaderEpoch = 8})) {
+            APPEND_DEFERRED(log, b);
+        }
+    }
+    OPEN_LOG(log, dir, cfg);
+    QCOMPARE(log->logStartOffset(), 0);
+    QCOMPARE(log->logEndOffset(), 350);
+    const Bytes all = test::concat(
+        {test::concat(batches),
+         test::concat(test::buildBatchRun(
+             300, 10, test::BatchSpec{.records = 5, .valueSize = 10 * 1024, .leaderEpoch = 8}))});
+    QCOMPARE(readAll(*log), all);
+    QCOMPARE(log->epochEntries(), (std::vector<storage::EpochEntry>{{7, 0}, {8, 300}}));
+    QVERIFY(log->segmentCount() > 1);
+}
+
+void TestLog::failedDeferredWriteTruncatesTheLog_data() {
+    QTest::addColumn<int>("detector"); // what finds the failure
+    QTest::addColumn<int>("room");     // bytes of the failed write that reach the file
+    for (int room : {100, 0}) {
+        QTest::addRow("next appendAsFollower, %d bytes landed", room) << 0 << room;
+        QTest::addRow("next appendAsLeader, %d bytes landed", room) << 1 << room;
+        QTest::addRow("maybeFlush, %d bytes landed", room) << 2 << room;
+    }
+}
+
+void TestLog::failedDeferredWriteTruncatesTheLog() {
+    QFETCH(int, detector);
+    QFETCH(int, room);
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    storage::LogWriter writer("test-writer");
+    LogConfig cfg;
+    cfg.indexIntervalBytes = 1 << 20; // no index entries: nothing but the data write can fail
+    OPEN_LOG(log, dir, cfg);
+    log->setWriter(&writer);
+    const test::BatchSpec spec{.records = 4, .valueSize = 500, .leaderEpoch = 3};
+    const auto good = test::buildBatchRun(0, 5, spec);  // offsets 0-19
+    const auto lost = test::buildBatchRun(20, 3, spec); // offsets 20-31: their write fails
+    for (const auto& b : good) {
+        APPEND_DEFERRED(log, b);
+    }
+    log->waitForWrites();
+    const fs::path file = dir / (stem(0) + ".log");
+    const std::uintmax_t goodSize = fs::file_size(file);
+    QCOMPARE(goodSize, test::concat(good).size());
+    {
+        // The lost write (one append of three batches) lands `room` bytes, then fails (EFBIG).
+        FileSizeLimit limit(goodSize + static_cast<std::uintmax_t>(room));
+        QVERIFY(limit.ok());
+        auto accepted = appendDeferred(*log, test::concat(lost));
+        log->waitForWrites();
+        limit.restore();
+        QVERIFY(accepted.has_value()); // accepted at once: the failure is only known later
+    }
+    QVERIFY(fs::file_size(file) < goodSize + test::concat(lost).size());
+    switch (detector) {
+    case 0: {
+        // The follower goes on at the LEO it knew; the failure is found, the log is truncated at
+        // the first failed write, and this append no longer fits.
+        const auto next = test::buildBatchRun(32, 1, spec);
+        auto r = appendDeferred(*log, next.front());
+        QVERIFY(!r.has_value());
+        QCOMPARE(r.error().code, ErrorCode::OffsetOutOfRange);
+        break;
+    }
+    case 1: {
+        Bytes w = batchOf(2);
+        auto info = log->appendAsLeader(w, 3, 1);
+        QVERIFY2(info.has_value(), info ? "" : info.error().message.c_str());
+        QCOMPARE(info->firstOffset, 20);
+        log->truncateTo(20); // back to the follower's view, to copy the lost batches again
+        break;
+    }
+    default:
+        log->maybeFlush(1);
+        break;
+    }
+    QCOMPARE(log->logEndOffset(), 20);
+    QCOMPARE(fs::file_size(file), goodSize);
+    QCOMPARE(readAll(*log), test::concat(good));
+    // Still usable: the leader's batches are copied again from offset 20.
+    for (const auto& b : lost) {
+        APPEND_DEFERRED(log, b);
+    }
+    log->waitForWrites();
+    const Bytes all = test::concat({test::concat(good), test::concat(lost)});
+    QCOMPARE(log->logEndOffset(), 32);
+    QCOMPARE(readAll(*log), all);
+    QCOMPARE(fileBytes(file), all);
+    log->close();
+    OPEN_LOG(reopened, dir, cfg);
+    QCOMPARE(reopened->logEndOffset(), 32);
+    QCOMPARE(readAll(*reopened), all);
+}
+
+void TestLog::writerBackPressureKeepsEverything() {
+    QTemporaryDir tmp;
+    const fs::path root = tmp.path().toStdString();
+    // A queue of 1 KiB: almost every submit waits for the writer; writes above the limit go
+    // through one at a time.
+    storage::LogWriter writer("test-tiny-queue", 1024);
+    LogConfig cfg;
+    cfg.segmentBytes = 100 * 1024;
+    OPEN_LOG(a, root / "a-0", cfg);
+    OPEN_LOG(b, root / "b-0", cfg);
+    a->setWriter(&writer);
+    b->setWriter(&writer);
+    Bytes allA, allB;
+    std::int64_t nextA = 0, nextB = 0;
+    for (int i = 0; i < 400; ++i) {
+        const std::size_t valueSize = (i % 3 == 0) ? 3000 : static_cast<std::size_t>(i % 50);
+        Bytes ba = test::buildBatch(test::BatchSpec{
+            .records = 2, .valueSize = valueSize, .baseOffset = nextA, .fill = 'a'});
+        Bytes bb = test::buildBatch(test::BatchSpec{
+            .records = 1, .valueSize = 400 - valueSize % 400, .baseOffset = nextB, .fill = 'b'});
+        allA.insert(allA.end(), ba.begin(), ba.end());
+        allB.insert(allB.end(), bb.begin(), bb.end());
+        APPEND_DEFERRED(a, ba);
+        APPEND_DEFERRED(b, bb);
+        nextA += 2;
+        nextB += 1;
+    }
+    QCOMPARE(a->logEndOffset(), 800);
+    QCOMPARE(b->logEndOffset(), 400);
+    QCOMPARE(readAll(*a), allA);
+    QCOMPARE(readAll(*b), allB);
+    for (auto* log : {a.get(), b.get()}) {
+        Bytes files;
+        for (const auto& name : logFiles(log->dir())) {
+            const Bytes f = fileBytes(log->dir() / name);
+            files.insert(files.end(), f.begin(), f.end());
+        }
+        QCOMPARE(files, log == a.get() ? allA : allB);
+    }
+}
+
+void TestLog::writerDestructorFinishesQueuedWrites() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    OPEN_LOG(log, dir, LogConfig{});
+    const auto batches =
+        test::buildBatchRun(0, 200, test::BatchSpec{.records = 2, .valueSize = 4000});
+    {
+        storage::LogWriter writer("test-writer");
+        log->setWriter(&writer);
+        for (const auto& b : batches) {
+            APPEND_DEFERRED(log, b);
+        }
+        // The writer goes away with writes queued: it writes them all before it stops.
+    }
+    QCOMPARE(fileBytes(dir / (stem(0) + ".log")), test::concat(batches));
+    log->setWriter(nullptr);
+    QCOMPARE(readAll(*log), test::concat(batches));
+    const Bytes more = test::buildBatch(test::BatchSpec{.records = 1, .baseOffset = 400});
+    auto owner = shared(more);
+    QVERIFY(log->appendAsFollower(*owner, protocol::BatchTrust::Untrusted, owner).has_value());
+    QCOMPARE(fileBytes(dir / (stem(0) + ".log")), test::concat({test::concat(batches), more}));
 }
 
 QTEST_GUILESS_MAIN(TestLog)
