@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1282,6 +1283,9 @@ public:
             }
         }
         note("MB = 2^20 bytes of record values; ratio = engine / mock");
+        if (selected("machine")) {
+            machineScenario();
+        }
 
         if (selected("produce_rf1_p1")) {
             produceScenario("produce_rf1_p1", 1);
@@ -1531,6 +1535,54 @@ private:
         print(figure);
     }
 
+    // What this machine charges for memory that is touched for the first time. The engine writes
+    // each replica's copy of a record into new page-cache pages (a durable log grows), the mock
+    // keeps a few MiB per partition in reused heap: on a VM whose host backs guest pages lazily,
+    // the first rate below, divided by the replication factor, bounds the engine's produce rate.
+    void machineScenario() {
+        constexpr std::size_t kTotal = 256u << 20;
+        constexpr std::size_t kChunk = 1u << 20;
+        using Seconds = std::chrono::duration<double>;
+        auto mbps = [](double seconds) { return formatNumber(static_cast<double>(kTotal >> 20) / seconds); };
+        const fs::path path = fs::temp_directory_path() /
+                              ("faultline-bench-pagecache-" + std::to_string(::getpid()));
+        const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            note("machine: cannot create " + path.string() + ": " + std::strerror(errno));
+            return;
+        }
+        std::vector<std::uint8_t> chunk(kChunk, 0x5a);
+        auto writeAll = [&]() -> std::optional<double> {
+            const auto start = Clock::now();
+            for (std::size_t at = 0; at < kTotal; at += kChunk) {
+                if (::pwrite(fd, chunk.data(), kChunk, static_cast<off_t>(at)) != static_cast<ssize_t>(kChunk)) {
+                    return std::nullopt;
+                }
+            }
+            return Seconds(Clock::now() - start).count();
+        };
+        const auto fresh = writeAll();
+        const auto cached = writeAll();
+        ::close(fd);
+        fs::remove(path);
+        void* anon = ::mmap(nullptr, kTotal, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (!fresh || !cached || anon == MAP_FAILED) {
+            note("machine: the page-cache / memory probe failed");
+            return;
+        }
+        auto start = Clock::now();
+        std::memset(anon, 1, kTotal);
+        const double firstTouch = Seconds(Clock::now() - start).count();
+        start = Clock::now();
+        std::memset(anon, 2, kTotal);
+        const double rewrite = Seconds(Clock::now() - start).count();
+        ::munmap(anon, kTotal);
+        note("machine: page-cache write to new pages " + mbps(*fresh) + " MB/s, overwrite of cached pages " +
+             mbps(*cached) + " MB/s; anonymous memory first touch " + mbps(firstTouch) +
+             " MB/s, rewrite " + mbps(rewrite) + " MB/s (256 MiB each, " +
+             fs::temp_directory_path().string() + ")");
+    }
+
     void startScenario() {
         std::map<Side, StartFigures> figures;
         for (Side side : sides()) {
@@ -1686,7 +1738,8 @@ void usage() {
     std::printf(
         "usage: bench_engine [--records N] [--repeat N] [--only NAME[,NAME...]] [--engine PATH]\n"
         "                    [--skip-engine] [--engine-bootstrap-from-mock] [--run-limit S]\n"
-        "NAME: produce_rf1_p1 produce_rf1_p3 produce_rf3 consume latency start_to_ready idle_rss\n"
+        "NAME: machine produce_rf1_p1 produce_rf1_p3 produce_rf3 consume latency start_to_ready\n"
+        "      idle_rss\n"
         "--engine defaults to ../../app/faultline-engine next to this executable\n"
         "--repeat: timed rounds per produce and consume run, median reported (default 3)\n"
         "--run-limit: abort when one run (scenario x side) exceeds S seconds (default 60)\n");
@@ -1696,7 +1749,7 @@ std::optional<Options> parseOptions(int argc, char** argv) {
     Options options;
     const fs::path self = fs::read_symlink("/proc/self/exe");
     options.enginePath = (self.parent_path() / "../../app/faultline-engine").lexically_normal();
-    const std::vector<std::string> known{"produce_rf1_p1", "produce_rf1_p3", "produce_rf3",
+    const std::vector<std::string> known{"machine",        "produce_rf1_p1", "produce_rf1_p3", "produce_rf3",
                                          "consume",        "latency",        "start_to_ready",
                                          "idle_rss"};
     for (int i = 1; i < argc; ++i) {
