@@ -2,6 +2,7 @@
 
 #include "models/rack_pattern.h"
 
+#include <QElapsedTimer>
 #include <QSet>
 
 #include <functional>
@@ -44,6 +45,23 @@ QVector<QPair<QString, std::int32_t>> decodeAssignment(const std::vector<std::ui
     std::sort(result.begin(), result.end());
     return result;
 }
+
+// Records the refresh's steps into ClusterSnapshot::phases: requests sent and wall time per step.
+class PhaseClock {
+public:
+    explicit PhaseClock(ClusterSnapshot& snapshot) : m_snapshot(snapshot) { m_timer.start(); }
+    void sent(int requests = 1) { m_requests += requests; }
+    void end(const QString& name) {
+        m_snapshot.phases.push_back(RefreshPhase{name, m_requests, m_timer.nsecsElapsed() / 1000});
+        m_requests = 0;
+        m_timer.restart();
+    }
+
+private:
+    ClusterSnapshot& m_snapshot;
+    QElapsedTimer m_timer;
+    int m_requests = 0;
+};
 
 class WorkerJobContext final : public JobContext {
 public:
@@ -164,11 +182,13 @@ void SessionWorker::runJob(JobId id, std::shared_ptr<Job> job,
 
 ClientResult<std::shared_ptr<ClusterSnapshot>>
 SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profile) {
+    auto snapshot = std::make_shared<ClusterSnapshot>();
+    PhaseClock clock(*snapshot);
     auto metadata = client.metadata(std::nullopt);
     if (!metadata)
         return std::unexpected(metadata.error());
+    clock.sent();
 
-    auto snapshot = std::make_shared<ClusterSnapshot>();
     snapshot->takenAt = QDateTime::currentDateTimeUtc();
     snapshot->clusterId = QString::fromStdString(metadata->clusterId.value_or(""));
     snapshot->controllerId = metadata->controllerId;
@@ -236,6 +256,8 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         return p != parts.end() && p->partition == partition ? &*p : nullptr;
     };
 
+    clock.end(QStringLiteral("metadata"));
+
     // ---- offsets: ListOffsets earliest and latest, batched per leader
     std::map<std::int32_t, QVector<QPair<QString, std::int32_t>>> byLeader;
     for (const auto& [name, topic] : topics)
@@ -244,6 +266,7 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
                 byLeader[p.leader].push_back({name, p.partition});
     for (const auto& [leader, partitions] : byLeader) {
         for (qint64 timestamp : {qint64(-2), qint64(-1)}) {
+            clock.sent();
             auto offsets = client.listOffsets(leader, partitions, timestamp);
             if (!offsets) {
                 snapshot->warnings.push_back(QStringLiteral("ListOffsets on broker %1: %2")
@@ -265,10 +288,13 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         }
     }
 
+    clock.end(QStringLiteral("list_offsets"));
+
     // ---- disk: DescribeLogDirs per live broker
     for (auto& [id, broker] : brokers) {
         if (broker.status != BrokerStatus::Up)
             continue;
+        clock.sent();
         auto dirs = client.describeLogDirs(id);
         if (!dirs) {
             snapshot->warnings.push_back(
@@ -292,6 +318,7 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         }
         broker.diskBytes = total;
     }
+    clock.end(QStringLiteral("log_dirs"));
 
     // ---- min.insync.replicas: one DescribeConfigs for all topics, when cheap
     if (!topics.empty() && topics.size() <= 5000) {
@@ -303,6 +330,7 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
             resource.configurationKeys = std::vector<std::string>{"min.insync.replicas"};
             request.resources.push_back(std::move(resource));
         }
+        clock.sent();
         auto configs = client.describeConfigs(request);
         if (configs) {
             for (const auto& r : configs->results) {
@@ -325,11 +353,14 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         }
     }
 
-    // ---- groups: ListGroups on every broker, DescribeGroups + OffsetFetch at the coordinator
+    clock.end(QStringLiteral("configs"));
+
+    // ---- groups: ListGroups on every broker, DescribeGroups at each coordinator
     std::map<QString, GroupRow> groups;
     for (const auto& [id, broker] : brokers) {
         if (broker.status != BrokerStatus::Up)
             continue;
+        clock.sent();
         auto listed = client.listGroups(id);
         if (!listed) {
             snapshot->warnings.push_back(
@@ -348,6 +379,7 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
             ids.push_back(row.groupId);
             groups[row.groupId] = row;
         }
+        clock.sent();
         auto described = client.describeGroups(id, ids);
         if (!described) {
             snapshot->warnings.push_back(
@@ -375,51 +407,55 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
                           [](const GroupMemberRow& a, const GroupMemberRow& b) { return a.memberId < b.memberId; });
             }
         }
-        for (const auto& groupId : ids) {
-            GroupRow& row = groups[groupId];
-            auto fetched = client.offsetFetch(id, groupId);
-            if (!fetched) {
-                snapshot->warnings.push_back(
-                    QStringLiteral("OffsetFetch for group %1: %2").arg(groupId, fetched.error().message));
-                continue;
-            }
-            QHash<QPair<QString, std::int32_t>, QString> owner;
-            for (const auto& m : row.members)
-                for (const auto& tp : m.assignment)
-                    owner.insert(tp, m.memberId);
-            QSet<QPair<QString, std::int32_t>> seen;
-            for (const auto& t : fetched->topics)
-                for (const auto& p : t.partitions) {
-                    if (p.errorCode != 0)
-                        continue;
-                    GroupOffsetRow offset;
-                    offset.topic = QString::fromStdString(t.name);
-                    offset.partition = p.partitionIndex;
-                    offset.committedOffset = p.committedOffset;
-                    offset.metadata = QString::fromStdString(p.metadata.value_or(""));
-                    if (const auto* part = findPartition(offset.topic, offset.partition))
-                        offset.endOffset = part->logEndOffset;
-                    offset.memberId = owner.value({offset.topic, offset.partition});
-                    seen.insert({offset.topic, offset.partition});
-                    row.offsets.push_back(std::move(offset));
-                }
-            // Assigned partitions without a commit still show (committed -1).
-            for (auto it = owner.begin(); it != owner.end(); ++it) {
-                if (seen.contains(it.key()))
+    }
+    clock.end(QStringLiteral("groups"));
+
+    // ---- committed offsets: OffsetFetch per group at its coordinator
+    for (auto& [groupId, row] : groups) {
+        clock.sent();
+        auto fetched = client.offsetFetch(row.coordinator, groupId);
+        if (!fetched) {
+            snapshot->warnings.push_back(
+                QStringLiteral("OffsetFetch for group %1: %2").arg(groupId, fetched.error().message));
+            continue;
+        }
+        QHash<QPair<QString, std::int32_t>, QString> owner;
+        for (const auto& m : row.members)
+            for (const auto& tp : m.assignment)
+                owner.insert(tp, m.memberId);
+        QSet<QPair<QString, std::int32_t>> seen;
+        for (const auto& t : fetched->topics)
+            for (const auto& p : t.partitions) {
+                if (p.errorCode != 0)
                     continue;
                 GroupOffsetRow offset;
-                offset.topic = it.key().first;
-                offset.partition = it.key().second;
+                offset.topic = QString::fromStdString(t.name);
+                offset.partition = p.partitionIndex;
+                offset.committedOffset = p.committedOffset;
+                offset.metadata = QString::fromStdString(p.metadata.value_or(""));
                 if (const auto* part = findPartition(offset.topic, offset.partition))
                     offset.endOffset = part->logEndOffset;
-                offset.memberId = it.value();
+                offset.memberId = owner.value({offset.topic, offset.partition});
+                seen.insert({offset.topic, offset.partition});
                 row.offsets.push_back(std::move(offset));
             }
-            std::sort(row.offsets.begin(), row.offsets.end(), [](const GroupOffsetRow& a, const GroupOffsetRow& b) {
-                return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
-            });
+        // Assigned partitions without a commit still show (committed -1).
+        for (auto it = owner.begin(); it != owner.end(); ++it) {
+            if (seen.contains(it.key()))
+                continue;
+            GroupOffsetRow offset;
+            offset.topic = it.key().first;
+            offset.partition = it.key().second;
+            if (const auto* part = findPartition(offset.topic, offset.partition))
+                offset.endOffset = part->logEndOffset;
+            offset.memberId = it.value();
+            row.offsets.push_back(std::move(offset));
         }
+        std::sort(row.offsets.begin(), row.offsets.end(), [](const GroupOffsetRow& a, const GroupOffsetRow& b) {
+            return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+        });
     }
+    clock.end(QStringLiteral("offset_fetch"));
 
     // ---- placement (FD/UD): by hand first, then the rack pattern
     QHash<std::int32_t, QString> racks;
