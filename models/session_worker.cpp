@@ -246,14 +246,25 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         topics[name] = std::move(topic);
     }
 
-    const auto findPartition = [&](const QString& topic, std::int32_t partition) -> PartitionRow* {
-        auto it = topics.find(topic);
-        if (it == topics.end())
+    // Answers list partitions topic by topic: the topic is looked up once per answer topic, and a
+    // partition by its index (ids are dense and sorted), falling back to a search.
+    const auto findTopic = [&](const std::string& name) -> TopicRow* {
+        auto it = topics.find(QString::fromStdString(name));
+        return it == topics.end() ? nullptr : &it->second;
+    };
+    const auto partitionOf = [](TopicRow* topic, std::int32_t partition) -> PartitionRow* {
+        if (!topic || partition < 0)
             return nullptr;
-        auto& parts = it->second.partitions;
+        auto& parts = topic->partitions;
+        if (partition < parts.size() && parts[partition].partition == partition)
+            return &parts[partition];
         auto p = std::lower_bound(parts.begin(), parts.end(), partition,
                                   [](const PartitionRow& r, std::int32_t id) { return r.partition < id; });
         return p != parts.end() && p->partition == partition ? &*p : nullptr;
+    };
+    const auto findPartition = [&](const QString& topic, std::int32_t partition) -> PartitionRow* {
+        auto it = topics.find(topic);
+        return partitionOf(it == topics.end() ? nullptr : &it->second, partition);
     };
 
     clock.end(QStringLiteral("metadata"));
@@ -274,17 +285,19 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
                                                  .arg(offsets.error().message));
                 break;
             }
-            for (const auto& t : offsets->topics)
+            for (const auto& t : offsets->topics) {
+                TopicRow* topic = findTopic(t.name);
                 for (const auto& p : t.partitions) {
                     if (p.errorCode != 0)
                         continue;
-                    if (auto* row = findPartition(QString::fromStdString(t.name), p.partitionIndex)) {
+                    if (auto* row = partitionOf(topic, p.partitionIndex)) {
                         if (timestamp == -2)
                             row->logStartOffset = p.offset;
                         else
                             row->logEndOffset = p.offset;
                     }
                 }
+            }
         }
     }
 
@@ -307,14 +320,16 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         for (const auto& dir : dirs->results) {
             if (dir.errorCode != 0)
                 continue;
-            for (const auto& t : dir.topics)
+            for (const auto& t : dir.topics) {
+                TopicRow* topic = findTopic(t.name);
                 for (const auto& p : t.partitions) {
                     if (p.isFutureKey)
                         continue;
                     total += p.partitionSize;
-                    if (auto* row = findPartition(QString::fromStdString(t.name), p.partitionIndex))
+                    if (auto* row = partitionOf(topic, p.partitionIndex))
                         row->replicaSizeBytes[id] += p.partitionSize;
                 }
+            }
         }
         broker.diskBytes = total;
     }
