@@ -1,6 +1,7 @@
 // SessionWorker::buildSnapshot against an in-process Engine (3 brokers): the refresh records its
 // steps (names, order, requests sent) in ClusterSnapshot::phases, and every watermark, replica
-// size and committed offset lands on the partition it belongs to.
+// size and committed offset lands on the partition it belongs to; ListOffsets answers unknown
+// partitions one by one.
 #include "engine/broker/engine.h"
 #include "engine/protocol/messages/produce.h"
 #include "engine/protocol/records.h"
@@ -10,6 +11,7 @@
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
+#include <map>
 
 using namespace faultline;
 using models::KafkaClient;
@@ -211,6 +213,42 @@ private slots:
         QCOMPARE(b->offsets.size(), 1);
         QCOMPARE(b->offsets[0].endOffset, 4);
         QCOMPARE(b->totalLag(), 4);
+    }
+
+    void listOffsetsNamesUnknownPartitionsOneByOne() {
+        // One request mixes real partitions with an unknown topic, a negative partition and one
+        // past the topic's end: each gets its own answer (the handler looks a topic up once).
+        KafkaClient client(profileFor(m_bootstrap));
+        auto metadata = client.metadata(QStringList{QStringLiteral("single")});
+        QVERIFY(metadata.has_value());
+        const std::int32_t leader = metadata->topics.at(0).partitions.at(0).leaderId;
+        QVERIFY(leader >= 0);
+        auto answer = client.listOffsets(leader,
+                                         {{QStringLiteral("single"), 0},
+                                          {QStringLiteral("single"), -1},
+                                          {QStringLiteral("single"), 1},
+                                          {QStringLiteral("absent"), 0}},
+                                         -1);
+        QVERIFY2(answer.has_value(), qPrintable(answer ? QString() : answer.error().message));
+        std::map<std::pair<std::string, std::int32_t>, std::int16_t> errors;
+        std::int64_t end = -2;
+        for (const auto& t : answer->topics)
+            for (const auto& p : t.partitions) {
+                errors[{t.name, p.partitionIndex}] = p.errorCode;
+                if (t.name == "single" && p.partitionIndex == 0)
+                    end = p.offset;
+            }
+        const auto errorOf = [&](const std::string& topic, std::int32_t partition) {
+            auto it = errors.find({topic, partition});
+            return it == errors.end() ? std::int16_t(-1) : it->second;
+        };
+        constexpr std::int16_t unknown = 3; // UNKNOWN_TOPIC_OR_PARTITION
+        QCOMPARE(errors.size(), std::size_t(4));
+        QCOMPARE(errorOf("single", 0), std::int16_t(0));
+        QCOMPARE(end, std::int64_t(0));
+        QCOMPARE(errorOf("single", -1), unknown);
+        QCOMPARE(errorOf("single", 1), unknown);
+        QCOMPARE(errorOf("absent", 0), unknown);
     }
 };
 
