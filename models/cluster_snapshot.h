@@ -102,12 +102,15 @@ struct GroupRow {
 };
 
 // One step of the refresh that built a snapshot: its name ("metadata", "list_offsets", "log_dirs",
-// "configs", "groups", "offset_fetch"), how many requests it sent and how long it took on the
-// worker thread (wall time, connecting included). Kept for logs and the first-view benchmark.
+// "configs", "groups", "offset_fetch"), how many requests it sent, how long it took on the
+// worker thread (wall time, connecting included) and the worker's CPU time in it (encoding,
+// decoding, building rows); the rest is waiting for the brokers. Kept for logs and the
+// first-view benchmark.
 struct RefreshPhase {
     QString name;
     int requests = 0;
     qint64 elapsedUs = 0;
+    qint64 cpuUs = 0;
 };
 
 struct ClusterSnapshot {

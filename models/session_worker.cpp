@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QSet>
 
+#include <ctime>
 #include <functional>
 #include <tuple>
 
@@ -46,20 +47,33 @@ QVector<QPair<QString, std::int32_t>> decodeAssignment(const std::vector<std::ui
     return result;
 }
 
-// Records the refresh's steps into ClusterSnapshot::phases: requests sent and wall time per step.
+// This thread's CPU time in microseconds.
+qint64 threadCpuUs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<qint64>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// Records the refresh's steps into ClusterSnapshot::phases: requests sent, wall and CPU time.
 class PhaseClock {
 public:
-    explicit PhaseClock(ClusterSnapshot& snapshot) : m_snapshot(snapshot) { m_timer.start(); }
+    explicit PhaseClock(ClusterSnapshot& snapshot) : m_snapshot(snapshot), m_cpuStart(threadCpuUs()) {
+        m_timer.start();
+    }
     void sent(int requests = 1) { m_requests += requests; }
     void end(const QString& name) {
-        m_snapshot.phases.push_back(RefreshPhase{name, m_requests, m_timer.nsecsElapsed() / 1000});
+        const qint64 cpu = threadCpuUs();
+        m_snapshot.phases.push_back(
+            RefreshPhase{name, m_requests, m_timer.nsecsElapsed() / 1000, cpu - m_cpuStart});
         m_requests = 0;
         m_timer.restart();
+        m_cpuStart = cpu;
     }
 
 private:
     ClusterSnapshot& m_snapshot;
     QElapsedTimer m_timer;
+    qint64 m_cpuStart = 0;
     int m_requests = 0;
 };
 

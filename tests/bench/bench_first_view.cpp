@@ -449,9 +449,11 @@ struct SessionRun {
     double modelsMs = -1;   // building every item model from it
     double refreshMs = -1;  // refreshNow -> next snapshot on this thread
     double refreshModelsMs = -1;
-    std::map<QString, double> phaseMs; // the first refresh's worker phases
+    std::map<QString, double> phaseMs;    // the first refresh's worker phases
+    std::map<QString, double> phaseCpuMs; // the worker's CPU time in each
     std::map<QString, int> phaseRequests;
     double workerMs = 0; // their sum
+    double workerCpuMs = 0;
     double steadyWorkerMs = 0;
     QString incomplete;
 };
@@ -493,7 +495,9 @@ SessionRun runSession(const QString& bootstrap, const std::vector<TopicPlan>& pl
     run.incomplete = missing(*first, plan, e);
     for (const auto& p : first->phases) {
         run.phaseMs[p.name] = static_cast<double>(p.elapsedUs) / 1e3;
+        run.phaseCpuMs[p.name] = static_cast<double>(p.cpuUs) / 1e3;
         run.phaseRequests[p.name] = p.requests;
+        run.workerCpuMs += static_cast<double>(p.cpuUs) / 1e3;
     }
     run.workerMs = sumPhases(*first);
     Models built;
@@ -634,7 +638,7 @@ int main(int argc, char** argv) {
     if (filesNeeded(plan) < fullNeed)
         std::printf("# MIX REDUCED: the full mix needs about %lld open files (3 per replica, every "
                     "broker in "
-                    "this process) and RLIMIT_NOFILE is %lld: at most %d partitions per topic\n",
+                    "this process) and RLIMIT_NOFILE is %lld: partitions per topic capped at %d\n",
                     fullNeed, fileLimit, shape.mix.maxPartitions);
 
     // ---- the sandbox, started like the GUI starts it
@@ -740,17 +744,24 @@ int main(int argc, char** argv) {
             values.push_back(run.*member);
         return values;
     };
-    std::printf("# phases (worker thread, median of %d first refreshes; requests sent):\n",
+    std::printf("# phases of the first refresh, median of %d: wall time on the session's thread, "
+                "its CPU time (the rest is waiting for the brokers), requests sent\n",
                 shape.runs);
+    const auto valueOf = [](const std::map<QString, double>& values, const QString& name) {
+        const auto it = values.find(name);
+        return it == values.end() ? -1.0 : it->second;
+    };
     for (const QString& name : kPhases) {
-        std::vector<double> values;
+        std::vector<double> wall;
+        std::vector<double> cpu;
         int requests = 0;
         for (const SessionRun& run : sessions) {
-            values.push_back(run.phaseMs.count(name) ? run.phaseMs.at(name) : -1);
+            wall.push_back(valueOf(run.phaseMs, name));
+            cpu.push_back(valueOf(run.phaseCpuMs, name));
             requests = run.phaseRequests.count(name) ? run.phaseRequests.at(name) : 0;
         }
-        std::printf("#   %-13s %6.0f ms  %3d requests   runs: %s\n", qPrintable(name),
-                    median(values), requests, qPrintable(listOf(values)));
+        std::printf("#   %-13s %6.0f ms  cpu %5.1f ms  %3d requests   runs: %s\n", qPrintable(name),
+                    median(wall), median(cpu), requests, qPrintable(listOf(wall)));
     }
     std::printf(
         "#   describe_cluster   not sent: Metadata v12 carries cluster id, controller and racks\n");
@@ -758,9 +769,9 @@ int main(int argc, char** argv) {
     const double snapshot = median(column(&SessionRun::snapshotMs));
     const double modelBuild = median(column(&SessionRun::modelsMs));
     std::printf(
-        "#   worker total  %6.0f ms; attach to snapshot on this thread %.0f ms (thread start and "
-        "queued delivery %.0f ms)\n",
-        worker, snapshot, snapshot - worker);
+        "#   worker total  %6.0f ms  cpu %5.1f ms; attach to snapshot on this thread %.0f ms "
+        "(thread start and queued delivery %.0f ms)\n",
+        worker, median(column(&SessionRun::workerCpuMs)), snapshot, snapshot - worker);
     std::printf("#   model build   %6.0f ms   runs: %s\n", modelBuild,
                 qPrintable(listOf(column(&SessionRun::modelsMs))));
     std::vector<double> firstView;
