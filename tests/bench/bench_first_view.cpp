@@ -806,6 +806,7 @@ int main(int argc, char** argv) {
         std::printf("# window: render of the topics page after the view filled: median %.0f ms\n",
                     median(paints));
         report("first_view_window", windowComplete ? median(views) : -1, kTargetMs);
+        complete = complete && windowComplete;
     }
     std::printf("# load average after the runs: %.2f\n", loadAverage());
 
