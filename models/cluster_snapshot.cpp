@@ -122,4 +122,10 @@ qint64 ClusterSnapshot::totalDiskBytes() const {
     return known ? total : -1;
 }
 
+const RefreshPhase* ClusterSnapshot::phase(const QString& name) const {
+    const auto it = std::find_if(phases.begin(), phases.end(),
+                                 [&](const RefreshPhase& p) { return p.name == name; });
+    return it != phases.end() ? &*it : nullptr;
+}
+
 } // namespace faultline::models

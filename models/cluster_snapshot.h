@@ -101,6 +101,18 @@ struct GroupRow {
     friend bool operator==(const GroupRow&, const GroupRow&) = default;
 };
 
+// One step of the refresh that built a snapshot: its name ("metadata", "list_offsets", "log_dirs",
+// "configs", "groups", "offset_fetch"), how many requests it sent, how long it took on the
+// worker thread (wall time, connecting included) and the worker's CPU time in it (encoding,
+// decoding, building rows); the rest is waiting for the brokers. Kept for logs and the
+// first-view benchmark.
+struct RefreshPhase {
+    QString name;
+    int requests = 0;
+    qint64 elapsedUs = 0;
+    qint64 cpuUs = 0;
+};
+
 struct ClusterSnapshot {
     quint64 generation = 0;      // the session's generation: bumps on reconnect / cluster switch
     quint64 sequence = 0;        // bumps on every refresh
@@ -111,6 +123,7 @@ struct ClusterSnapshot {
     QVector<TopicRow> topics;    // by name
     QVector<GroupRow> groups;    // by group id
     QStringList warnings;        // partial failures: "DescribeLogDirs unsupported by broker 3", ...
+    QVector<RefreshPhase> phases; // the refresh's steps, in the order they ran
 
     [[nodiscard]] const TopicRow* topic(const QString& name) const;   // binary search by name
     [[nodiscard]] const BrokerRow* broker(std::int32_t id) const;
@@ -120,6 +133,7 @@ struct ClusterSnapshot {
     [[nodiscard]] int offlineCount() const;
     [[nodiscard]] int underMinIsrCount() const;
     [[nodiscard]] qint64 totalDiskBytes() const; // -1 unknown
+    [[nodiscard]] const RefreshPhase* phase(const QString& name) const; // null if it did not run
 };
 
 using SnapshotPtr = std::shared_ptr<const ClusterSnapshot>;

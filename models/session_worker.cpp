@@ -2,8 +2,10 @@
 
 #include "models/rack_pattern.h"
 
+#include <QElapsedTimer>
 #include <QSet>
 
+#include <ctime>
 #include <functional>
 #include <tuple>
 
@@ -44,6 +46,36 @@ QVector<QPair<QString, std::int32_t>> decodeAssignment(const std::vector<std::ui
     std::sort(result.begin(), result.end());
     return result;
 }
+
+// This thread's CPU time in microseconds.
+qint64 threadCpuUs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<qint64>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// Records the refresh's steps into ClusterSnapshot::phases: requests sent, wall and CPU time.
+class PhaseClock {
+public:
+    explicit PhaseClock(ClusterSnapshot& snapshot) : m_snapshot(snapshot), m_cpuStart(threadCpuUs()) {
+        m_timer.start();
+    }
+    void sent(int requests = 1) { m_requests += requests; }
+    void end(const QString& name) {
+        const qint64 cpu = threadCpuUs();
+        m_snapshot.phases.push_back(
+            RefreshPhase{name, m_requests, m_timer.nsecsElapsed() / 1000, cpu - m_cpuStart});
+        m_requests = 0;
+        m_timer.restart();
+        m_cpuStart = cpu;
+    }
+
+private:
+    ClusterSnapshot& m_snapshot;
+    QElapsedTimer m_timer;
+    qint64 m_cpuStart = 0;
+    int m_requests = 0;
+};
 
 class WorkerJobContext final : public JobContext {
 public:
@@ -185,11 +217,13 @@ void SessionWorker::runJob(JobId id, std::shared_ptr<Job> job,
 
 ClientResult<std::shared_ptr<ClusterSnapshot>>
 SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profile) {
+    auto snapshot = std::make_shared<ClusterSnapshot>();
+    PhaseClock clock(*snapshot);
     auto metadata = client.metadata(std::nullopt);
     if (!metadata)
         return std::unexpected(metadata.error());
+    clock.sent();
 
-    auto snapshot = std::make_shared<ClusterSnapshot>();
     snapshot->takenAt = QDateTime::currentDateTimeUtc();
     snapshot->clusterId = QString::fromStdString(metadata->clusterId.value_or(""));
     snapshot->controllerId = metadata->controllerId;
@@ -247,15 +281,28 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         topics[name] = std::move(topic);
     }
 
-    const auto findPartition = [&](const QString& topic, std::int32_t partition) -> PartitionRow* {
-        auto it = topics.find(topic);
-        if (it == topics.end())
+    // Answers list partitions topic by topic: the topic is looked up once per answer topic, and a
+    // partition by its index (ids are dense and sorted), falling back to a search.
+    const auto findTopic = [&](const std::string& name) -> TopicRow* {
+        auto it = topics.find(QString::fromStdString(name));
+        return it == topics.end() ? nullptr : &it->second;
+    };
+    const auto partitionOf = [](TopicRow* topic, std::int32_t partition) -> PartitionRow* {
+        if (!topic || partition < 0)
             return nullptr;
-        auto& parts = it->second.partitions;
+        auto& parts = topic->partitions;
+        if (partition < parts.size() && parts[partition].partition == partition)
+            return &parts[partition];
         auto p = std::lower_bound(parts.begin(), parts.end(), partition,
                                   [](const PartitionRow& r, std::int32_t id) { return r.partition < id; });
         return p != parts.end() && p->partition == partition ? &*p : nullptr;
     };
+    const auto findPartition = [&](const QString& topic, std::int32_t partition) -> PartitionRow* {
+        auto it = topics.find(topic);
+        return partitionOf(it == topics.end() ? nullptr : &it->second, partition);
+    };
+
+    clock.end(QStringLiteral("metadata"));
 
     // ---- offsets: ListOffsets earliest and latest, batched per leader
     std::map<std::int32_t, QVector<QPair<QString, std::int32_t>>> byLeader;
@@ -265,6 +312,7 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
                 byLeader[p.leader].push_back({name, p.partition});
     for (const auto& [leader, partitions] : byLeader) {
         for (qint64 timestamp : {qint64(-2), qint64(-1)}) {
+            clock.sent();
             auto offsets = client.listOffsets(leader, partitions, timestamp);
             if (!offsets) {
                 snapshot->warnings.push_back(QStringLiteral("ListOffsets on broker %1: %2")
@@ -272,24 +320,29 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
                                                  .arg(offsets.error().message));
                 break;
             }
-            for (const auto& t : offsets->topics)
+            for (const auto& t : offsets->topics) {
+                TopicRow* topic = findTopic(t.name);
                 for (const auto& p : t.partitions) {
                     if (p.errorCode != 0)
                         continue;
-                    if (auto* row = findPartition(QString::fromStdString(t.name), p.partitionIndex)) {
+                    if (auto* row = partitionOf(topic, p.partitionIndex)) {
                         if (timestamp == -2)
                             row->logStartOffset = p.offset;
                         else
                             row->logEndOffset = p.offset;
                     }
                 }
+            }
         }
     }
+
+    clock.end(QStringLiteral("list_offsets"));
 
     // ---- disk: DescribeLogDirs per live broker
     for (auto& [id, broker] : brokers) {
         if (broker.status != BrokerStatus::Up)
             continue;
+        clock.sent();
         auto dirs = client.describeLogDirs(id);
         if (!dirs) {
             snapshot->warnings.push_back(
@@ -302,17 +355,20 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         for (const auto& dir : dirs->results) {
             if (dir.errorCode != 0)
                 continue;
-            for (const auto& t : dir.topics)
+            for (const auto& t : dir.topics) {
+                TopicRow* topic = findTopic(t.name);
                 for (const auto& p : t.partitions) {
                     if (p.isFutureKey)
                         continue;
                     total += p.partitionSize;
-                    if (auto* row = findPartition(QString::fromStdString(t.name), p.partitionIndex))
+                    if (auto* row = partitionOf(topic, p.partitionIndex))
                         row->replicaSizeBytes[id] += p.partitionSize;
                 }
+            }
         }
         broker.diskBytes = total;
     }
+    clock.end(QStringLiteral("log_dirs"));
 
     // ---- min.insync.replicas: one DescribeConfigs for all topics, when cheap
     if (!topics.empty() && topics.size() <= 5000) {
@@ -324,6 +380,7 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
             resource.configurationKeys = std::vector<std::string>{"min.insync.replicas"};
             request.resources.push_back(std::move(resource));
         }
+        clock.sent();
         auto configs = client.describeConfigs(request);
         if (configs) {
             for (const auto& r : configs->results) {
@@ -346,11 +403,14 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
         }
     }
 
-    // ---- groups: ListGroups on every broker, DescribeGroups + OffsetFetch at the coordinator
+    clock.end(QStringLiteral("configs"));
+
+    // ---- groups: ListGroups on every broker, DescribeGroups at each coordinator
     std::map<QString, GroupRow> groups;
     for (const auto& [id, broker] : brokers) {
         if (broker.status != BrokerStatus::Up)
             continue;
+        clock.sent();
         auto listed = client.listGroups(id);
         if (!listed) {
             snapshot->warnings.push_back(
@@ -369,6 +429,7 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
             ids.push_back(row.groupId);
             groups[row.groupId] = row;
         }
+        clock.sent();
         auto described = client.describeGroups(id, ids);
         if (!described) {
             snapshot->warnings.push_back(
@@ -396,51 +457,55 @@ SessionWorker::buildSnapshot(KafkaClient& client, const ConnectionProfile& profi
                           [](const GroupMemberRow& a, const GroupMemberRow& b) { return a.memberId < b.memberId; });
             }
         }
-        for (const auto& groupId : ids) {
-            GroupRow& row = groups[groupId];
-            auto fetched = client.offsetFetch(id, groupId);
-            if (!fetched) {
-                snapshot->warnings.push_back(
-                    QStringLiteral("OffsetFetch for group %1: %2").arg(groupId, fetched.error().message));
-                continue;
-            }
-            QHash<QPair<QString, std::int32_t>, QString> owner;
-            for (const auto& m : row.members)
-                for (const auto& tp : m.assignment)
-                    owner.insert(tp, m.memberId);
-            QSet<QPair<QString, std::int32_t>> seen;
-            for (const auto& t : fetched->topics)
-                for (const auto& p : t.partitions) {
-                    if (p.errorCode != 0)
-                        continue;
-                    GroupOffsetRow offset;
-                    offset.topic = QString::fromStdString(t.name);
-                    offset.partition = p.partitionIndex;
-                    offset.committedOffset = p.committedOffset;
-                    offset.metadata = QString::fromStdString(p.metadata.value_or(""));
-                    if (const auto* part = findPartition(offset.topic, offset.partition))
-                        offset.endOffset = part->logEndOffset;
-                    offset.memberId = owner.value({offset.topic, offset.partition});
-                    seen.insert({offset.topic, offset.partition});
-                    row.offsets.push_back(std::move(offset));
-                }
-            // Assigned partitions without a commit still show (committed -1).
-            for (auto it = owner.begin(); it != owner.end(); ++it) {
-                if (seen.contains(it.key()))
+    }
+    clock.end(QStringLiteral("groups"));
+
+    // ---- committed offsets: OffsetFetch per group at its coordinator
+    for (auto& [groupId, row] : groups) {
+        clock.sent();
+        auto fetched = client.offsetFetch(row.coordinator, groupId);
+        if (!fetched) {
+            snapshot->warnings.push_back(
+                QStringLiteral("OffsetFetch for group %1: %2").arg(groupId, fetched.error().message));
+            continue;
+        }
+        QHash<QPair<QString, std::int32_t>, QString> owner;
+        for (const auto& m : row.members)
+            for (const auto& tp : m.assignment)
+                owner.insert(tp, m.memberId);
+        QSet<QPair<QString, std::int32_t>> seen;
+        for (const auto& t : fetched->topics)
+            for (const auto& p : t.partitions) {
+                if (p.errorCode != 0)
                     continue;
                 GroupOffsetRow offset;
-                offset.topic = it.key().first;
-                offset.partition = it.key().second;
+                offset.topic = QString::fromStdString(t.name);
+                offset.partition = p.partitionIndex;
+                offset.committedOffset = p.committedOffset;
+                offset.metadata = QString::fromStdString(p.metadata.value_or(""));
                 if (const auto* part = findPartition(offset.topic, offset.partition))
                     offset.endOffset = part->logEndOffset;
-                offset.memberId = it.value();
+                offset.memberId = owner.value({offset.topic, offset.partition});
+                seen.insert({offset.topic, offset.partition});
                 row.offsets.push_back(std::move(offset));
             }
-            std::sort(row.offsets.begin(), row.offsets.end(), [](const GroupOffsetRow& a, const GroupOffsetRow& b) {
-                return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
-            });
+        // Assigned partitions without a commit still show (committed -1).
+        for (auto it = owner.begin(); it != owner.end(); ++it) {
+            if (seen.contains(it.key()))
+                continue;
+            GroupOffsetRow offset;
+            offset.topic = it.key().first;
+            offset.partition = it.key().second;
+            if (const auto* part = findPartition(offset.topic, offset.partition))
+                offset.endOffset = part->logEndOffset;
+            offset.memberId = it.value();
+            row.offsets.push_back(std::move(offset));
         }
+        std::sort(row.offsets.begin(), row.offsets.end(), [](const GroupOffsetRow& a, const GroupOffsetRow& b) {
+            return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+        });
     }
+    clock.end(QStringLiteral("offset_fetch"));
 
     // ---- placement (FD/UD): by hand first, then the rack pattern
     QHash<std::int32_t, QString> racks;

@@ -48,13 +48,15 @@ void listOffsets(RequestContext& ctx, Responder respond) {
     for (const auto& topic : request.topics) {
         auto& topicOut = response.topics.emplace_back();
         topicOut.name = topic.name;
+        const TopicMeta* meta = cluster.topic(topic.name); // once per topic, not per partition
         for (const auto& part : topic.partitions) {
             auto& out = topicOut.partitions.emplace_back();
             out.partitionIndex = part.partitionIndex;
             out.timestamp = -1;
             out.offset = -1;
             out.leaderEpoch = -1;
-            if (cluster.partitionMeta(topic.name, part.partitionIndex) == nullptr) {
+            if (meta == nullptr || part.partitionIndex < 0 ||
+                part.partitionIndex >= static_cast<std::int32_t>(meta->partitions.size())) {
                 out.errorCode = protocol::toInt(ErrorCode::UnknownTopicOrPartition);
                 continue;
             }
