@@ -112,6 +112,8 @@ struct ClusterAccess {
                                                             const TopicMeta& topic,
                                                             const PartitionMeta& meta);
     static void applyLeadership(Cluster& c, const std::string& topic, PartitionMeta& meta);
+    // Closes and deletes the replicas of `topic` with partition >= fromPartition on every broker.
+    static void removeReplicas(Cluster& c, const std::string& topic, std::int32_t fromPartition = 0);
     static void replicate(Cluster& c, Partition& leader, std::span<const std::uint8_t> bytes,
                           std::int64_t previousEnd, const std::shared_ptr<const void>& owner);
     static storage::LogWriter* writerFor(Cluster& c, std::int32_t brokerId);
@@ -473,6 +475,23 @@ void Cluster::close() {
 
 storage::LogConfig ClusterAccess::logConfigFor(const Cluster& c, const TopicMeta& topic) {
     return toLogConfig(topic.configs, c.m_brokerConfigs);
+}
+
+void ClusterAccess::removeReplicas(Cluster& c, const std::string& topic, std::int32_t fromPartition) {
+    for (auto& [b, replicas] : c.m_impl->replicas) {
+        for (auto rit = replicas.begin(); rit != replicas.end();) {
+            if (rit->first.first == topic && rit->first.second >= fromPartition) {
+                const fs::path dir = rit->second->log().dir();
+                rit->second->log().close();
+                rit = replicas.erase(rit);
+                if (auto r = storage::Log::removeDir(dir); !r) {
+                    spdlog::warn("cannot remove {}: {}", dir.string(), r.error().message);
+                }
+            } else {
+                ++rit;
+            }
+        }
+    }
 }
 
 std::expected<void, protocol::Error> ClusterAccess::openReplica(Cluster& c, std::int32_t brokerId,
@@ -843,13 +862,23 @@ std::expected<const TopicMeta*, protocol::Error> Cluster::createTopic(const NewT
     }
     auto [it, inserted] = m_topics.emplace(t.name, std::move(t));
     TopicMeta& created = it->second;
+    // Every replica or none: a topic whose logs cannot be created (out of file descriptors, disk
+    // full) is not reported as created.
     for (auto& p : created.partitions) {
         for (auto b : p.replicas) {
             if (auto r = ClusterAccess::openReplica(*this, b, created, p); !r) {
-                spdlog::error("cannot create replica {}-{} on broker {}: {}", created.name,
-                              p.partition, b, r.error().message);
+                auto error = makeError(ErrorCode::KafkaStorageError,
+                                       fmt::format("cannot create replica {}-{} on broker {}: {}",
+                                                   created.name, p.partition, b, r.error().message));
+                spdlog::error("{}", error.message);
+                const std::string name = created.name;
+                ClusterAccess::removeReplicas(*this, name);
+                m_topics.erase(name);
+                return std::unexpected(std::move(error));
             }
         }
+    }
+    for (auto& p : created.partitions) {
         ClusterAccess::applyLeadership(*this, created.name, p);
     }
     ClusterAccess::saveMetadata(*this);
@@ -868,20 +897,7 @@ std::expected<void, protocol::Error> Cluster::deleteTopic(std::string_view name)
         return std::unexpected(makeError(ErrorCode::TopicDeletionDisabled, "delete.topic.enable is false"));
     }
     const std::string topicName = it->first;
-    for (auto& [b, replicas] : m_impl->replicas) {
-        for (auto rit = replicas.begin(); rit != replicas.end();) {
-            if (rit->first.first == topicName) {
-                const fs::path dir = rit->second->log().dir();
-                rit->second->log().close();
-                rit = replicas.erase(rit);
-                if (auto r = storage::Log::removeDir(dir); !r) {
-                    spdlog::warn("cannot remove {}: {}", dir.string(), r.error().message);
-                }
-            } else {
-                ++rit;
-            }
-        }
-    }
+    ClusterAccess::removeReplicas(*this, topicName);
     m_topics.erase(it);
     ClusterAccess::saveMetadata(*this);
     spdlog::info("deleted topic {}", topicName);
@@ -960,8 +976,14 @@ Cluster::createPartitions(std::string_view topicName, std::int32_t totalCount,
         t.partitions.push_back(p);
         for (auto b : p.replicas) {
             if (auto r = ClusterAccess::openReplica(*this, b, t, t.partitions.back()); !r) {
-                spdlog::error("cannot create replica {}-{} on broker {}: {}", t.name, p.partition, b,
-                              r.error().message);
+                // None of the new partitions then: the topic keeps its `current` partitions.
+                auto error = makeError(ErrorCode::KafkaStorageError,
+                                       fmt::format("cannot create replica {}-{} on broker {}: {}",
+                                                   t.name, p.partition, b, r.error().message));
+                spdlog::error("{}", error.message);
+                ClusterAccess::removeReplicas(*this, t.name, current);
+                t.partitions.resize(static_cast<std::size_t>(current));
+                return std::unexpected(std::move(error));
             }
         }
         ClusterAccess::applyLeadership(*this, t.name, t.partitions.back());

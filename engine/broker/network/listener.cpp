@@ -4,6 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace faultline::broker {
 
 Listener::Listener(asio::io_context& io, Cluster& cluster, std::int32_t brokerId)
@@ -46,14 +49,25 @@ void Listener::accept() {
     m_acceptor.async_accept(m_io, [self = shared_from_this()](std::error_code ec,
                                                         asio::ip::tcp::socket socket) {
         if (ec) {
-            if (ec != asio::error::operation_aborted) {
-                spdlog::warn("broker {}: accept failed: {}", self->m_brokerId, ec.message());
+            {
+                std::lock_guard lock(self->m_mutex);
+                if (self->m_stopped || !self->m_acceptor.is_open() ||
+                    ec == asio::error::operation_aborted) {
+                    return;
+                }
             }
-            std::lock_guard lock(self->m_mutex);
-            if (self->m_stopped || !self->m_acceptor.is_open()) {
-                return;
-            }
+            // Out of file descriptors (EMFILE) and the like: the pending connection stays in the
+            // backlog, so accepting again at once would fail again in a tight loop. Back off (100
+            // ms doubling to 2 s) and log once per backoff, not once per attempt.
+            self->m_acceptBackoffMs = std::min(self->m_acceptBackoffMs == 0 ? 100 : self->m_acceptBackoffMs * 2, 2000);
+            spdlog::warn("broker {}: accept failed: {}; retrying in {} ms", self->m_brokerId,
+                         ec.message(), self->m_acceptBackoffMs);
+            auto timer = std::make_shared<asio::steady_timer>(
+                self->m_io, std::chrono::milliseconds(self->m_acceptBackoffMs));
+            timer->async_wait([self, timer](std::error_code) { self->accept(); });
+            return;
         } else {
+            self->m_acceptBackoffMs = 0;
             auto connection = std::make_shared<Connection>(std::move(socket), self->m_cluster,
                                                            self->m_brokerId, self);
             {

@@ -40,6 +40,7 @@ private:
     asio::ip::tcp::acceptor m_acceptor;
     std::uint16_t m_port = 0;
     std::mutex m_mutex;
+    int m_acceptBackoffMs = 0; // touched only by the accept chain (one handler at a time)
     std::set<std::shared_ptr<Connection>> m_connections;
     bool m_stopped = false;
 };

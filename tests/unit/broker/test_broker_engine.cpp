@@ -9,6 +9,7 @@
 #include "engine/protocol/record_batch.h"
 #include "engine/storage/log.h"
 #include "engine/protocol/messages/api_versions.h"
+#include "engine/protocol/messages/create_partitions.h"
 #include "engine/protocol/messages/create_topics.h"
 #include "engine/protocol/messages/fetch.h"
 #include "engine/protocol/messages/list_offsets.h"
@@ -285,6 +286,75 @@ private slots:
         QCOMPARE(fallback.errorCode, 35);
         QCOMPARE(fallback.apiKeys.size(), std::size_t{1});
         QCOMPARE(fallback.apiKeys[0].maxVersion, 3);
+    }
+
+    // A replica whose log cannot be created (here: a file sits where broker 2's partition
+    // directory must go) fails CreateTopics and CreatePartitions with KAFKA_STORAGE_ERROR, and
+    // nothing of the failed request is left: no topic in metadata, no directories on any broker.
+    void storageFailureCreatesNothing() {
+        QTemporaryDir dir;
+        auto engine = start(dir.path(), {{"auto.create.topics.enable", "false"}});
+        QVERIFY(engine);
+        const auto view = engine->view();
+        const fs::path root(dir.path().toStdString());
+        {
+            fs::create_directories(root / "broker-2");
+            std::ofstream blocker(root / "broker-2" / "blocked-0");
+            blocker << "not a directory";
+        }
+        QVERIFY(fs::is_regular_file(root / "broker-2" / "blocked-0"));
+        Client controller;
+        QVERIFY(controller.connect(
+            "127.0.0.1", view.brokers.at(static_cast<std::size_t>(view.controllerId - 1)).port));
+        protocol::CreateTopicsRequest create;
+        auto& topic = create.topics.emplace_back();
+        topic.name = "blocked";
+        topic.numPartitions = 2;
+        topic.replicationFactor = 3;
+        create.timeoutMs = 5000;
+        auto created =
+            controller.decode<protocol::CreateTopicsResponse>(controller.call(19, 5, create), 5);
+        QCOMPARE(created.topics.size(), std::size_t{1});
+        QCOMPARE(created.topics[0].errorCode, 56); // KAFKA_STORAGE_ERROR
+        QVERIFY(created.topics[0].errorMessage.value_or("").find("broker 2") != std::string::npos);
+        for (int b = 1; b <= 3; ++b) {
+            for (int p = 0; p < 2; ++p) {
+                const fs::path replica = root / ("broker-" + std::to_string(b)) /
+                                         ("blocked-" + std::to_string(p));
+                QVERIFY2(!fs::is_directory(replica), replica.c_str());
+            }
+        }
+        protocol::MetadataRequest mreq;
+        mreq.topics = std::vector<protocol::MetadataRequest::MetadataRequestTopic>(1);
+        (*mreq.topics)[0].name = "blocked";
+        auto meta = controller.decode<protocol::MetadataResponse>(controller.call(3, 9, mreq), 9);
+        QCOMPARE(meta.topics.size(), std::size_t{1});
+        QCOMPARE(meta.topics[0].errorCode, 3); // UNKNOWN_TOPIC_OR_PARTITION
+
+        // CreatePartitions: the topic keeps its partitions when a new one cannot be created.
+        fs::remove(root / "broker-2" / "blocked-0");
+        created = controller.decode<protocol::CreateTopicsResponse>(controller.call(19, 5, create), 5);
+        QCOMPARE(created.topics[0].errorCode, 0);
+        for (int b = 1; b <= 3; ++b) {
+            std::ofstream blocker(root / ("broker-" + std::to_string(b)) / "blocked-2");
+            blocker << "not a directory";
+        }
+        protocol::CreatePartitionsRequest more;
+        auto& grow = more.topics.emplace_back();
+        grow.name = "blocked";
+        grow.count = 4;
+        grow.assignments = std::nullopt;
+        more.timeoutMs = 5000;
+        auto grown = controller.decode<protocol::CreatePartitionsResponse>(
+            controller.call(37, 1, more), 1);
+        QCOMPARE(grown.results.size(), std::size_t{1});
+        QCOMPARE(grown.results[0].errorCode, 56);
+        meta = controller.decode<protocol::MetadataResponse>(controller.call(3, 9, mreq), 9);
+        QCOMPARE(meta.topics[0].errorCode, 0);
+        QCOMPARE(meta.topics[0].partitions.size(), std::size_t{2});
+        for (int b = 1; b <= 3; ++b) {
+            QVERIFY(!fs::is_directory(root / ("broker-" + std::to_string(b)) / "blocked-3"));
+        }
     }
 
     void metadataShowsRacksAndController() {
