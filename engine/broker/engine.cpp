@@ -119,20 +119,27 @@ void Engine::stop() {
 
 std::string Engine::bootstrapServers() const { return m_bootstrap; }
 
+void Engine::inspect(const std::function<void(Cluster&)>& fn) const {
+    std::promise<void> done;
+    asio::post(m_cluster->strand(), [this, &fn, &done] {
+        fn(*m_cluster);
+        done.set_value();
+    });
+    done.get_future().wait();
+}
+
 ClusterView Engine::view() const {
-    std::promise<ClusterView> result;
-    asio::post(m_cluster->strand(), [this, &result] {
-        ClusterView v;
-        v.clusterId = m_cluster->clusterId();
-        v.controllerId = m_cluster->controllerId();
-        v.brokers = m_cluster->brokers();
-        v.topics = m_cluster->topics().size();
-        for (const auto& [name, t] : m_cluster->topics()) {
+    ClusterView v;
+    inspect([&v](Cluster& cluster) {
+        v.clusterId = cluster.clusterId();
+        v.controllerId = cluster.controllerId();
+        v.brokers = cluster.brokers();
+        v.topics = cluster.topics().size();
+        for (const auto& [name, t] : cluster.topics()) {
             v.partitions += t.partitions.size();
         }
-        result.set_value(std::move(v));
     });
-    return result.get_future().get();
+    return v;
 }
 
 } // namespace faultline::broker

@@ -5,6 +5,7 @@
 #include "engine/broker/cluster.h"
 
 #include <expected>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -38,6 +39,10 @@ public:
     [[nodiscard]] const std::filesystem::path& dataDir() const { return m_dataDir; }
     // A consistent snapshot taken on the core strand (do not call from it).
     [[nodiscard]] ClusterView view() const;
+    // Runs fn on the core strand with the cluster (every broker's replicas and logs) and waits
+    // for it; never call it from the strand. For in-process tools and tests that look deeper
+    // than view().
+    void inspect(const std::function<void(Cluster&)>& fn) const;
 
 private:
     Engine() = default;

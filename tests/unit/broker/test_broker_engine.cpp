@@ -3,7 +3,6 @@
 // with replication, list offsets, restart on the same data dir; zero-copy fetch responses
 // (sendfile) and deferred follower writes (LogWriter) checked byte for byte.
 #include "engine/broker/engine.h"
-#include "engine/broker/network/listener.h"
 #include "engine/broker/partition.h"
 #include "engine/protocol/header.h"
 #include "engine/protocol/record_batch.h"
@@ -36,95 +35,6 @@ using Bytes = std::vector<std::uint8_t>;
 namespace fs = std::filesystem;
 
 namespace {
-
-// The engine's parts started as Engine::start does, so that a test can reach the Cluster (every
-// broker's replicas and their logs) on its core strand.
-class InProcessCluster {
-public:
-    InProcessCluster() = default;
-    ~InProcessCluster() { stop(); }
-    InProcessCluster(const InProcessCluster&) = delete;
-    InProcessCluster& operator=(const InProcessCluster&) = delete;
-
-    bool start(const QString& dir) {
-        broker::EngineOptions options;
-        options.brokers = 3;
-        options.basePort = 0;
-        options.dataDir = dir.toStdString();
-        m_io = std::make_unique<asio::io_context>(options.ioThreads);
-        m_work = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
-            m_io->get_executor());
-        const int threads = options.ioThreads;
-        m_cluster = std::make_unique<broker::Cluster>(*m_io, std::move(options));
-        if (auto opened = m_cluster->open(); !opened) {
-            qWarning("%s", opened.error().message.c_str());
-            return false;
-        }
-        for (const auto& b : m_cluster->brokers()) {
-            auto listener = std::make_shared<broker::Listener>(*m_io, *m_cluster, b.id);
-            auto bound = listener->start("127.0.0.1", 0);
-            if (!bound) {
-                qWarning("%s", bound.error().c_str());
-                return false;
-            }
-            m_cluster->setBrokerPort(b.id, *bound);
-            m_ports[b.id] = *bound;
-            m_listeners.push_back(listener);
-        }
-        for (int i = 0; i < threads; ++i) {
-            m_threads.emplace_back([io = m_io.get()] { io->run(); });
-        }
-        return true;
-    }
-
-    void stop() {
-        if (!m_io) {
-            return;
-        }
-        for (auto& l : m_listeners) {
-            l->stop();
-        }
-        if (!m_threads.empty()) {
-            onStrand([](broker::Cluster& c) { c.close(); });
-        } else if (m_cluster) {
-            m_cluster->close();
-        }
-        m_work.reset();
-        m_io->stop();
-        for (auto& t : m_threads) {
-            t.join();
-        }
-        m_threads.clear();
-        m_listeners.clear();
-        m_cluster.reset();
-        m_io.reset();
-    }
-
-    // Runs fn on the core strand and waits for it (never from the strand itself).
-    void onStrand(const std::function<void(broker::Cluster&)>& fn) {
-        std::promise<void> done;
-        asio::post(m_cluster->strand(), [&] {
-            fn(*m_cluster);
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
-
-    [[nodiscard]] quint16 port(std::int32_t brokerId) const { return m_ports.at(brokerId); }
-    [[nodiscard]] std::int32_t controllerId() {
-        std::int32_t id = -1;
-        onStrand([&](broker::Cluster& c) { id = c.controllerId(); });
-        return id;
-    }
-
-private:
-    std::unique_ptr<asio::io_context> m_io;
-    std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> m_work;
-    std::unique_ptr<broker::Cluster> m_cluster;
-    std::vector<std::shared_ptr<broker::Listener>> m_listeners;
-    std::vector<std::thread> m_threads;
-    std::map<std::int32_t, quint16> m_ports;
-};
 
 Bytes fileBytes(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -669,11 +579,14 @@ private slots:
     // before and after a restart.
     void replicasHoldIdenticalBatches() {
         QTemporaryDir dir;
-        InProcessCluster sandbox;
-        QVERIFY(sandbox.start(dir.path()));
-        const std::int32_t controller = sandbox.controllerId();
+        auto sandbox = start(dir.path());
+        QVERIFY(sandbox);
+        const auto view = sandbox->view();
+        const auto portOfBroker = [&view](std::int32_t id) {
+            return view.brokers.at(static_cast<std::size_t>(id - 1)).port;
+        };
         Client admin;
-        QVERIFY(admin.connect("127.0.0.1", sandbox.port(controller)));
+        QVERIFY(admin.connect("127.0.0.1", portOfBroker(view.controllerId)));
         protocol::CreateTopicsRequest create;
         auto& topic = create.topics.emplace_back();
         topic.name = "mirrored";
@@ -698,7 +611,7 @@ private slots:
         std::map<std::int32_t, std::unique_ptr<Client>> clients; // by partition
         for (const auto& [partition, leader] : leaders) {
             clients[partition] = std::make_unique<Client>();
-            QVERIFY(clients[partition]->connect("127.0.0.1", sandbox.port(leader)));
+            QVERIFY(clients[partition]->connect("127.0.0.1", portOfBroker(leader)));
         }
 
         constexpr int kRounds = 12;
@@ -747,7 +660,7 @@ private slots:
             fs::path dir;
         };
         std::map<std::int32_t, std::map<std::int32_t, Replica>> replicas; // partition -> broker
-        sandbox.onStrand([&](broker::Cluster& c) {
+        sandbox->inspect([&](broker::Cluster& c) {
             for (const auto& [partition, leader] : leaders) {
                 for (std::int32_t b = 1; b <= 3; ++b) {
                     Replica& r = replicas[partition][b];
@@ -791,7 +704,7 @@ private slots:
                 dirs[partition][b] = r.dir;
             }
         }
-        sandbox.stop();
+        sandbox->stop();
         // After a clean stop: the same files, and each replica's log reopens with every batch.
         for (const auto& [partition, leader] : leaders) {
             const Bytes expected = concatBytes(stored[partition]);
