@@ -19,7 +19,7 @@ struct ConnectionProfile {
     QString caFile;
     QString certFile;
     QString keyFile;
-    QMap<QString, QString> extraProperties; // passed to librdkafka as is
+    QMap<QString, QString> extraProperties; // to librdkafka as is; our client reads ssl.*/sasl.*
     QString rackPattern;                    // regex with named groups fd and ud; empty = defaults
     QMap<int, QPair<int, int>> brokerPlacement; // broker id -> (fd, ud) set by hand; wins over racks
     int refreshIntervalMs = 5000;
