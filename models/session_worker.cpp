@@ -118,7 +118,6 @@ void SessionWorker::ensureObjects() {
 
 void SessionWorker::start(quint64 generation) {
     ensureObjects();
-    m_stopped = false;
     m_generation = generation;
     m_state = ConnectionState::Connecting;
     emit stateChanged(ConnectionState::Connecting,
@@ -139,14 +138,6 @@ void SessionWorker::setInterval(int ms) {
         m_timer->setInterval(m_interval);
 }
 
-void SessionWorker::shutdown() {
-    m_stopped = true;
-    if (m_timer)
-        m_timer->stop();
-    if (m_client)
-        m_client->disconnectAll();
-}
-
 void SessionWorker::setClientOptions(const KafkaClient::Options& options) {
     const std::lock_guard lock(m_clientMutex);
     m_clientOptions = options;
@@ -161,7 +152,7 @@ void SessionWorker::abort() {
 }
 
 void SessionWorker::refresh() {
-    if (m_stopped || m_aborted.load())
+    if (m_aborted.load())
         return;
     ensureObjects();
     auto built = buildSnapshot(*m_client, m_profile);

@@ -31,7 +31,6 @@ public:
     void refresh();
     void setInterval(int ms);
     void runJob(JobId id, std::shared_ptr<Job> job, std::shared_ptr<std::atomic<bool>> cancelled);
-    void shutdown(); // stops the timer and closes connections
     // Timeouts and client id of the admin client (replaces the current client, if any).
     void setClientOptions(const KafkaClient::Options& options);
 
@@ -64,7 +63,6 @@ private:
     quint64 m_generation = 0;
     quint64 m_sequence = 0;
     bool m_refreshQueued = false;
-    bool m_stopped = false;
     ConnectionState m_state = ConnectionState::Connecting;
     QString m_lastMessage;
 };
