@@ -12,6 +12,7 @@
 #pragma once
 
 #include "engine/broker/engine.h"
+#include "models/connection_profile.h"
 
 #include <QString>
 #include <QTemporaryDir>
@@ -84,5 +85,14 @@ private:
     std::unique_ptr<broker::Engine> m_engine;
     QString m_bootstrap;
 };
+
+// A PLAINTEXT profile named "test" for `bootstrap` (the tests that link the models use it).
+inline models::ConnectionProfile plainProfile(const QString& bootstrap, int refreshIntervalMs = 5000) {
+    models::ConnectionProfile profile;
+    profile.name = QStringLiteral("test");
+    profile.bootstrapServers = bootstrap;
+    profile.refreshIntervalMs = refreshIntervalMs;
+    return profile;
+}
 
 } // namespace faultline::testsupport

@@ -65,14 +65,6 @@ public:
     }
 };
 
-models::ConnectionProfile profileFor(const QString& bootstrap, int intervalMs = 60000) {
-    models::ConnectionProfile profile;
-    profile.name = QStringLiteral("test");
-    profile.bootstrapServers = bootstrap;
-    profile.refreshIntervalMs = intervalMs;
-    return profile;
-}
-
 // The last snapshot signalled by the spy.
 SnapshotPtr lastSnapshot(const QSignalSpy& spy) {
     return spy.isEmpty() ? SnapshotPtr() : spy.last().at(0).value<SnapshotPtr>();
@@ -98,7 +90,7 @@ private slots:
     }
 
     void firstSnapshot() {
-        ClusterSession session(profileFor(m_bootstrap));
+        ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         QSignalSpy states(&session, &ClusterSession::stateChanged);
         session.start();
@@ -127,7 +119,7 @@ private slots:
     }
 
     void jobCreatesTopic() {
-        ClusterSession session(profileFor(m_bootstrap));
+        ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         QSignalSpy started(&session, &ClusterSession::jobStarted);
         QSignalSpy progress(&session, &ClusterSession::jobProgress);
@@ -180,7 +172,7 @@ private slots:
     void groupWithCommittedOffsets() {
         // Commit offsets through the client, then the session shows the group and its lag.
         {
-            models::KafkaClient client(profileFor(m_bootstrap));
+            models::KafkaClient client(testsupport::plainProfile(m_bootstrap, 60000));
             protocol::CreateTopicsRequest request;
             protocol::CreateTopicsRequest::CreatableTopic topic;
             topic.name = "audit";
@@ -194,7 +186,7 @@ private slots:
                                         {{QStringLiteral("audit"), 0, 0, QString()}})
                         .has_value());
         }
-        ClusterSession session(profileFor(m_bootstrap));
+        ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         session.start();
         QVERIFY(snapshots.wait(15000));
@@ -212,7 +204,7 @@ private slots:
     void liveConsumerAssignment() {
         // A librdkafka consumer joins a group; the snapshot decodes its assignment.
         {
-            models::KafkaClient client(profileFor(m_bootstrap));
+            models::KafkaClient client(testsupport::plainProfile(m_bootstrap, 60000));
             protocol::CreateTopicsRequest request;
             protocol::CreateTopicsRequest::CreatableTopic topic;
             topic.name = "clicks";
@@ -247,7 +239,7 @@ private slots:
         }
         QVERIFY(assigned);
 
-        ClusterSession session(profileFor(m_bootstrap));
+        ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         session.start();
         QVERIFY(snapshots.wait(15000));
@@ -270,7 +262,7 @@ private slots:
     }
 
     void staleGenerationDropped() {
-        ClusterSession session(profileFor(m_bootstrap));
+        ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         session.start();
         QVERIFY(snapshots.wait(15000));
@@ -292,7 +284,7 @@ private slots:
     }
 
     void cancelJob() {
-        ClusterSession session(profileFor(m_bootstrap));
+        ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
         QSignalSpy started(&session, &ClusterSession::jobStarted);
         QSignalSpy finished(&session, &ClusterSession::jobFinished);
         const auto id = session.submit(std::make_shared<WaitForCancelJob>());
@@ -309,7 +301,7 @@ private slots:
         QVERIFY(probe.listen(QHostAddress::LocalHost));
         const quint16 port = probe.serverPort();
         probe.close();
-        ClusterSession session(profileFor(QStringLiteral("127.0.0.1:%1").arg(port), 500));
+        ClusterSession session(testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(port), 500));
         QSignalSpy states(&session, &ClusterSession::stateChanged);
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         session.start();
@@ -327,7 +319,7 @@ private slots:
         QVERIFY(probe.listen(QHostAddress::LocalHost));
         const quint16 port = probe.serverPort();
         probe.close();
-        ClusterSession session(profileFor(QStringLiteral("127.0.0.1:%1").arg(port), 300));
+        ClusterSession session(testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(port), 300));
         QSignalSpy states(&session, &ClusterSession::stateChanged);
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         session.start();
@@ -369,7 +361,7 @@ private slots:
         QCOMPARE(sandbox.bootstrapServers().split(QLatin1Char(',')).size(), 2);
 
         {   // Attach a session to it like to any cluster.
-            ClusterSession session(profileFor(sandbox.bootstrapServers()));
+            ClusterSession session(testsupport::plainProfile(sandbox.bootstrapServers(), 60000));
             QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
             session.start();
             QVERIFY(snapshots.wait(15000));
@@ -409,7 +401,7 @@ private slots:
                 });
             }
         });
-        ClusterSession session(profileFor(QStringLiteral("127.0.0.1:%1").arg(server.serverPort())));
+        ClusterSession session(testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(server.serverPort()), 60000));
         QSignalSpy states(&session, &ClusterSession::stateChanged);
         session.start();
         QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() && states.last().at(0).value<ConnectionState>() ==
@@ -439,7 +431,7 @@ private slots:
             }
         });
         auto session = std::make_unique<ClusterSession>(
-            profileFor(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort())));
+            testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort()), 60000));
         models::KafkaClient::Options slow;
         slow.requestTimeout = std::chrono::minutes(1);
         slow.connectTimeout = std::chrono::minutes(1);
@@ -478,7 +470,7 @@ private slots:
             }
         });
         auto session = std::make_unique<ClusterSession>(
-            profileFor(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort())));
+            testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort()), 60000));
         models::KafkaClient::Options slow;
         slow.requestTimeout = std::chrono::minutes(1);
         slow.connectTimeout = std::chrono::minutes(1);

@@ -15,17 +15,6 @@ using namespace faultline;
 using models::ClientError;
 using models::KafkaClient;
 
-namespace {
-
-models::ConnectionProfile profileFor(const QString& bootstrap) {
-    models::ConnectionProfile profile;
-    profile.name = QStringLiteral("test");
-    profile.bootstrapServers = bootstrap;
-    return profile;
-}
-
-} // namespace
-
 class TestKafkaClient : public QObject {
     Q_OBJECT
 private:
@@ -96,7 +85,7 @@ private slots:
     }
 
     void metadataWithRacks() {
-        KafkaClient client(profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
         auto md = client.metadata();
         QVERIFY2(md.has_value(), qPrintable(md ? QString() : md.error().message));
         QCOMPARE(md->brokers.size(), 3u);
@@ -113,7 +102,7 @@ private slots:
     }
 
     void describeCluster() {
-        KafkaClient client(profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
         auto cluster = client.describeCluster();
         QVERIFY2(cluster.has_value(), qPrintable(cluster ? QString() : cluster.error().message));
         QVERIFY(!cluster->clusterId.isEmpty());
@@ -122,7 +111,7 @@ private slots:
     }
 
     void createTopicThenListOffsets() {
-        KafkaClient client(profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
         createTopic(client, QStringLiteral("orders"), 3, 2);
         produce(client, QStringLiteral("orders"), 0, 5);
         const std::int32_t leader = leaderOf(client, QStringLiteral("orders"), 0);
@@ -146,7 +135,7 @@ private slots:
     }
 
     void describeLogDirsSizes() {
-        KafkaClient client(profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
         createTopic(client, QStringLiteral("sized"), 1, 1);
         produce(client, QStringLiteral("sized"), 0, 10);
         const std::int32_t leader = leaderOf(client, QStringLiteral("sized"), 0);
@@ -162,7 +151,7 @@ private slots:
     }
 
     void groupsAfterCommit() {
-        KafkaClient client(profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
         createTopic(client, QStringLiteral("lagging"), 2, 1);
         auto coordinator = client.findCoordinator(QStringLiteral("g1"));
         QVERIFY2(coordinator.has_value(), qPrintable(coordinator ? QString() : coordinator.error().message));
@@ -202,7 +191,7 @@ private slots:
         probe.close();
         KafkaClient::Options options;
         options.connectTimeout = std::chrono::milliseconds(2000);
-        KafkaClient client(profileFor(QStringLiteral("127.0.0.1:%1").arg(port)), options);
+        KafkaClient client(testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(port)), options);
         QElapsedTimer timer;
         timer.start();
         auto md = client.metadata();
@@ -246,7 +235,7 @@ private slots:
         options.connectTimeout = std::chrono::milliseconds(1500);
         options.requestTimeout = std::chrono::milliseconds(3000);
         auto future = std::async(std::launch::async, [address, options] {
-            KafkaClient client(profileFor(address), options);
+            KafkaClient client(testsupport::plainProfile(address), options);
             return client.metadata();
         });
         QTRY_VERIFY_WITH_TIMEOUT(future.wait_for(std::chrono::seconds(0)) == std::future_status::ready,
@@ -260,7 +249,7 @@ private slots:
     }
 
     void missingApiIsNamed() {
-        KafkaClient client(profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
         auto md = client.metadata(QStringList{});
         QVERIFY(md.has_value());
         // An api key this engine does not serve (ControlledShutdown, 7).
@@ -292,7 +281,7 @@ private slots:
         slow.requestTimeout = std::chrono::minutes(1);
         slow.connectTimeout = std::chrono::minutes(1);
         const QString address = QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort());
-        KafkaClient client(profileFor(address), slow);
+        KafkaClient client(testsupport::plainProfile(address), slow);
         auto call = std::async(std::launch::async, [&client] { return client.metadata(); });
         QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000); // the request is out; the call waits
         QVERIFY(call.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);

@@ -7,6 +7,7 @@
 #include "engine/protocol/records.h"
 #include "models/kafka_client.h"
 #include "models/session_worker.h"
+#include "tests/support/test_engine.h"
 
 #include <QSet>
 #include <QTemporaryDir>
@@ -16,17 +17,6 @@
 using namespace faultline;
 using models::KafkaClient;
 using models::SessionWorker;
-
-namespace {
-
-models::ConnectionProfile profileFor(const QString& bootstrap) {
-    models::ConnectionProfile profile;
-    profile.name = QStringLiteral("test");
-    profile.bootstrapServers = bootstrap;
-    return profile;
-}
-
-} // namespace
 
 class TestSessionWorker : public QObject {
     Q_OBJECT
@@ -110,7 +100,7 @@ private slots:
 
         // "spread": 6 partitions at RF 3, partition i holds i + 1 records of (i + 1) * 100 bytes;
         // "single": 1 partition at RF 1, empty. Two groups commit on "spread".
-        KafkaClient client(profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
         createTopic(client, QStringLiteral("spread"), 6, 3);
         createTopic(client, QStringLiteral("single"), 1, 1);
         for (int p = 0; p < 6; ++p)
@@ -128,8 +118,8 @@ private slots:
     }
 
     void phasesNameEveryStepWithItsRequests() {
-        KafkaClient client(profileFor(m_bootstrap));
-        auto built = SessionWorker::buildSnapshot(client, profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
+        auto built = SessionWorker::buildSnapshot(client, testsupport::plainProfile(m_bootstrap));
         QVERIFY2(built.has_value(), qPrintable(built ? QString() : built.error().message));
         const models::ClusterSnapshot& s = **built;
         QVERIFY2(s.warnings.isEmpty(), qPrintable(s.warnings.join(QLatin1String("; "))));
@@ -171,8 +161,8 @@ private slots:
     }
 
     void factsLandOnTheirPartitions() {
-        KafkaClient client(profileFor(m_bootstrap));
-        auto built = SessionWorker::buildSnapshot(client, profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
+        auto built = SessionWorker::buildSnapshot(client, testsupport::plainProfile(m_bootstrap));
         QVERIFY(built.has_value());
         const models::ClusterSnapshot& s = **built;
         const models::TopicRow* spread = s.topic(QStringLiteral("spread"));
@@ -221,7 +211,7 @@ private slots:
     void listOffsetsNamesUnknownPartitionsOneByOne() {
         // One request mixes real partitions with an unknown topic, a negative partition and one
         // past the topic's end: each gets its own answer (the handler looks a topic up once).
-        KafkaClient client(profileFor(m_bootstrap));
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
         auto metadata = client.metadata(QStringList{QStringLiteral("single")});
         QVERIFY(metadata.has_value());
         const std::int32_t leader = metadata->topics.at(0).partitions.at(0).leaderId;
