@@ -163,6 +163,16 @@ models::JobId TopicsView::submit(std::shared_ptr<models::Job> job, ResultHandler
     return id;
 }
 
+TopicsView::ResultHandler TopicsView::announceAndRefresh()
+{
+    return [this](const models::JobResult& result) {
+        if (result.ok && m_session) {
+            emit statusMessage(result.summary);
+            m_session->refreshNow();
+        }
+    };
+}
+
 void TopicsView::onJobFinished(models::JobId id, const models::JobResult& result)
 {
     const auto handler = m_handlers.take(id);
@@ -183,13 +193,10 @@ CreateTopicDialog* TopicsView::openCreateDialog()
         const auto name = dialog->topicName();
         submit(std::make_shared<models::CreateTopicJob>(m_session->profile(), m_password, name,
                    dialog->partitions(), dialog->replicationFactor(), dialog->configs()),
-            [this, name](const models::JobResult& result) {
-                if (!result.ok)
-                    return;
-                emit statusMessage(result.summary);
-                if (m_session)
-                    m_session->refreshNow();
-                selectTopic(name);
+            [this, name, announce = announceAndRefresh()](const models::JobResult& result) {
+                announce(result);
+                if (result.ok)
+                    selectTopic(name);
             });
     });
     dialog->open();
@@ -207,12 +214,7 @@ DeleteTopicDialog* TopicsView::openDeleteDialog()
         if (!m_session)
             return;
         submit(std::make_shared<models::DeleteTopicJob>(m_session->profile(), m_password, topic),
-            [this](const models::JobResult& result) {
-                if (result.ok && m_session) {
-                    emit statusMessage(result.summary);
-                    m_session->refreshNow();
-                }
-            });
+            announceAndRefresh());
     });
     dialog->open();
     return dialog;
@@ -239,12 +241,7 @@ QInputDialog* TopicsView::openAddPartitionsDialog()
         if (!m_session)
             return;
         submit(std::make_shared<models::CreatePartitionsJob>(m_session->profile(), m_password, topic, total),
-            [this](const models::JobResult& result) {
-                if (result.ok && m_session) {
-                    emit statusMessage(result.summary);
-                    m_session->refreshNow();
-                }
-            });
+            announceAndRefresh());
     });
     dialog->open();
     return dialog;

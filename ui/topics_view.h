@@ -68,6 +68,8 @@ signals:
 private:
     using ResultHandler = std::function<void(const models::JobResult&)>;
     models::JobId submit(std::shared_ptr<models::Job> job, ResultHandler handler = {});
+    // After a change succeeded: its summary in the status bar and a refresh to show it.
+    ResultHandler announceAndRefresh();
     void onJobFinished(models::JobId id, const models::JobResult& result);
     void updateActions();
     void updateCount();
