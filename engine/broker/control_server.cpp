@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <thread>
+
 namespace faultline::broker {
 
 std::string clusterJson(const Engine& engine) {
@@ -52,6 +55,13 @@ std::expected<std::uint16_t, std::string> ControlServer::start(const std::string
         return std::unexpected("control endpoint cannot listen on " + address + ":" + std::to_string(port));
     }
     m_thread = std::thread([this] { m_server->listen_after_bind(); });
+    // httplib's stop() does nothing until the listen loop has marked itself running; a stop()
+    // before that (SIGTERM right after start) would leave the loop serving and join() hanging.
+    // listen_after_bind sets the flag first thing, so this wait is short.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!m_server->is_running() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     return static_cast<std::uint16_t>(bound);
 }
 
