@@ -17,6 +17,7 @@ private slots:
     void crcCheckValue_data();
     void crcCheckValue();
     void crcPathsAgreeOnRandomData();
+    void crcPathsAgreeAcrossLaneBoundaries();
     void crcChains();
     void parseHeaderFields();
     void validateAcceptsBuiltBatches_data();
@@ -64,6 +65,47 @@ void TestRecordBatch::crcPathsAgreeOnRandomData() {
         const std::uint32_t seed = rng();
         QCOMPARE(protocol::detail::crc32cHardware(span, seed),
                  protocol::detail::crc32cSoftware(span, seed));
+    }
+}
+
+// The hardware path cuts long inputs into blocks of three lanes (128 and 4096 bytes per lane) and
+// joins the lanes' CRCs: every length around a block boundary, blocks of both sizes followed by a
+// tail, and megabyte inputs must give the table implementation's result for any seed.
+void TestRecordBatch::crcPathsAgreeAcrossLaneBoundaries() {
+    QVERIFY2(protocol::detail::crc32cHardwareAvailable(),
+             "this x86-64 machine is expected to have SSE 4.2");
+    std::mt19937 rng(777);
+    std::vector<std::uint8_t> data(3 * 1024 * 1024 + 13);
+    for (auto& b : data) {
+        b = static_cast<std::uint8_t>(rng());
+    }
+    std::vector<std::size_t> lengths;
+    for (const std::size_t block : {std::size_t{3 * 128}, std::size_t{3 * 4096}}) {
+        for (const std::size_t blocks : {1, 2, 3}) {
+            for (std::size_t delta = 0; delta <= 17; ++delta) {
+                lengths.push_back(block * blocks + delta);
+                lengths.push_back(block * blocks - 1 - delta);
+            }
+        }
+    }
+    lengths.push_back(3 * 4096 + 3 * 128 + 7); // one block of each size and a tail
+    lengths.push_back(data.size() - 5);
+    for (int i = 0; i < 40; ++i) {
+        lengths.push_back(rng() % 200000);
+    }
+    for (const std::size_t length : lengths) {
+        const std::size_t skip = rng() % 8; // unaligned starts too
+        const auto span = std::span<const std::uint8_t>(data).subspan(skip, length);
+        const std::uint32_t seed = (length % 3 == 0) ? 0 : static_cast<std::uint32_t>(rng());
+        QCOMPARE(protocol::detail::crc32cHardware(span, seed),
+                 protocol::detail::crc32cSoftware(span, seed));
+    }
+    // Chaining across a block boundary: the second call starts mid-stream from the first's result.
+    const auto all = std::span<const std::uint8_t>(data).first(5 * 4096);
+    for (const std::size_t cut : {std::size_t{1}, std::size_t{383}, std::size_t{384}, std::size_t{12289}}) {
+        QCOMPARE(protocol::detail::crc32cHardware(all.subspan(cut),
+                                                  protocol::detail::crc32cHardware(all.first(cut), 0)),
+                 protocol::detail::crc32cSoftware(all, 0));
     }
 }
 
