@@ -198,14 +198,82 @@ void MessageBrowser::runBrowse(const BrowseRequest& request, quint64 generation)
     deliver(rows);
 }
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at bytes[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), 0 when the bytes there are not one.
+qsizetype utf8SequenceLength(const QByteArray& bytes, qsizetype i) {
+    const auto at = [&](qsizetype k) { return static_cast<unsigned char>(bytes[k]); };
+    const unsigned char b = at(i);
+    if (b < 0x80)
+        return 1;
+    qsizetype length = 0;
+    unsigned char low = 0x80; // allowed range of the second byte
+    unsigned char high = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+        length = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        length = 3;
+        if (b == 0xE0)
+            low = 0xA0; // overlong
+        else if (b == 0xED)
+            high = 0x9F; // surrogates
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        length = 4;
+        if (b == 0xF0)
+            low = 0x90; // overlong
+        else if (b == 0xF4)
+            high = 0x8F; // above U+10FFFF
+    } else {
+        return 0;
+    }
+    if (i + length > bytes.size())
+        return 0;
+    if (at(i + 1) < low || at(i + 1) > high)
+        return 0;
+    for (qsizetype k = 2; k < length; ++k)
+        if (at(i + k) < 0x80 || at(i + k) > 0xBF)
+            return 0;
+    return length;
+}
+
+bool isControl(unsigned char b) {
+    return (b < 0x20 && b != '\n' && b != '\t' && b != '\r') || b == 0x7F;
+}
+
+} // namespace
+
 QString MessageBrowser::asUtf8(const QByteArray& bytes) {
-    QString text = QString::fromUtf8(bytes); // invalid sequences become U+FFFD
-    for (QChar& c : text) {
-        const char16_t u = c.unicode();
-        if (u < 0x20 && u != u'\n' && u != u'\t' && u != u'\r')
-            c = QChar(0xFFFD); // control bytes would garble a table cell
+    static constexpr char digits[] = "0123456789abcdef";
+    QString text;
+    text.reserve(bytes.size());
+    qsizetype i = 0;
+    while (i < bytes.size()) {
+        const auto b = static_cast<unsigned char>(bytes[i]);
+        const qsizetype length = utf8SequenceLength(bytes, i);
+        if (length == 0 || (length == 1 && isControl(b))) {
+            // Shown, not hidden: a table cell stays on one line and the byte's value is readable.
+            text += QLatin1String("\\x");
+            text += QLatin1Char(digits[b >> 4]);
+            text += QLatin1Char(digits[b & 0xF]);
+            ++i;
+            continue;
+        }
+        text += QString::fromUtf8(bytes.constData() + i, length);
+        i += length;
     }
     return text;
+}
+
+bool MessageBrowser::isText(const QByteArray& bytes) {
+    qsizetype i = 0;
+    while (i < bytes.size()) {
+        const qsizetype length = utf8SequenceLength(bytes, i);
+        if (length == 0 || (length == 1 && isControl(static_cast<unsigned char>(bytes[i]))))
+            return false;
+        i += length;
+    }
+    return true;
 }
 
 QString MessageBrowser::asPrettyJson(const QByteArray& bytes) {

@@ -56,7 +56,12 @@ public:
     void browse(const BrowseRequest& request); // non-blocking
 
     // Rendering helpers for a key or value.
-    [[nodiscard]] static QString asUtf8(const QByteArray& bytes);       // invalid bytes -> U+FFFD
+    // The bytes as UTF-8 text; a byte that is not part of well-formed UTF-8, and a control byte
+    // other than tab, newline and carriage return, shows as \xNN (its value, on one line).
+    [[nodiscard]] static QString asUtf8(const QByteArray& bytes);
+    // True when the bytes are well-formed UTF-8 without control bytes (tab, newline and carriage
+    // return allowed): what the "Auto" format shows as text rather than as a hex dump.
+    [[nodiscard]] static bool isText(const QByteArray& bytes);
     [[nodiscard]] static QString asPrettyJson(const QByteArray& bytes); // "" when not JSON
     [[nodiscard]] static QString asHex(const QByteArray& bytes);        // 16 bytes a line, xxd-like
 

@@ -13,6 +13,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
@@ -26,6 +27,14 @@ using models::MessageBrowser;
 
 namespace {
 
+// Hex for Hex, and for Auto when the bytes are not text.
+bool showsAsHex(const QByteArray& bytes, MessagesView::ValueFormat format)
+{
+    return format == MessagesView::ValueFormat::Hex ||
+           (format == MessagesView::ValueFormat::Auto && !bytes.isNull() && !MessageBrowser::isText(bytes));
+}
+
+// One table cell's text.
 QString preview(const QByteArray& bytes, bool hex)
 {
     if (bytes.isNull())
@@ -112,6 +121,9 @@ MessagesView::MessagesView(QWidget* parent)
     auto* detailBar = new QHBoxLayout;
     detailBar->addWidget(new QLabel(tr("Value as:"), detailBox));
     m_format = new QComboBox(detailBox);
+    m_format->addItem(tr("Auto"), static_cast<int>(ValueFormat::Auto));
+    m_format->setItemData(0, tr("Pretty JSON for JSON, text for UTF-8 text, a hex dump for anything else"),
+                          Qt::ToolTipRole);
     m_format->addItem(tr("UTF-8"), static_cast<int>(ValueFormat::Utf8));
     m_format->addItem(tr("Pretty JSON"), static_cast<int>(ValueFormat::Json));
     m_format->addItem(tr("Hex"), static_cast<int>(ValueFormat::Hex));
@@ -138,7 +150,10 @@ MessagesView::MessagesView(QWidget* parent)
         const auto* topic = m_snapshot ? m_snapshot->topic(m_topic->currentText()) : nullptr;
         m_partition->setMaximum(topic ? std::max(0, static_cast<int>(topic->partitions.size()) - 1) : 0);
     });
-    connect(m_format, &QComboBox::currentIndexChanged, this, &MessagesView::showDetail);
+    connect(m_format, &QComboBox::currentIndexChanged, this, [this] {
+        fillTable();
+        showDetail();
+    });
     connect(m_table, &QTableWidget::itemSelectionChanged, this, &MessagesView::showDetail);
     updateFromControls();
     m_browse->setEnabled(false);
@@ -267,11 +282,24 @@ void MessagesView::browse()
 void MessagesView::onMessages(const QList<models::MessageRow>& rows)
 {
     m_rows = rows;
-    const bool hex = static_cast<ValueFormat>(m_format->currentData().toInt()) == ValueFormat::Hex;
-    m_table->setRowCount(static_cast<int>(rows.size()));
+    fillTable();
+    setStatus(tr("%1 messages from %2 [%3]").arg(rows.size()).arg(m_topic->currentText()).arg(m_partition->value()));
+    if (!rows.isEmpty())
+        m_table->selectRow(0);
+    showDetail();
+    emit browsed(static_cast<int>(rows.size()));
+}
+
+// The table from m_rows in the current format (keys and values); the selection stays.
+void MessagesView::fillTable()
+{
+    const QSignalBlocker blocker(m_table);
+    const int currentRow = m_table->currentRow();
+    const auto format = static_cast<ValueFormat>(m_format->currentData().toInt());
+    m_table->setRowCount(static_cast<int>(m_rows.size()));
     const QFont mono = monospaceFont();
-    for (int r = 0; r < rows.size(); ++r) {
-        const auto& m = rows[r];
+    for (int r = 0; r < m_rows.size(); ++r) {
+        const auto& m = m_rows[r];
         auto set = [&](int column, const QString& text, bool monospace) {
             auto* item = new QTableWidgetItem(text);
             if (monospace)
@@ -284,18 +312,19 @@ void MessagesView::onMessages(const QList<models::MessageRow>& rows)
             m.timestamp >= 0 ? QDateTime::fromMSecsSinceEpoch(m.timestamp).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
                              : QStringLiteral("—"),
             true);
-        set(KeyColumn, preview(m.key, hex), hex);
-        set(ValueColumn, preview(m.value, hex), hex);
+        const auto cell = [&](int column, const QByteArray& bytes) {
+            const bool hex = showsAsHex(bytes, format);
+            set(column, preview(bytes, hex), hex);
+        };
+        cell(KeyColumn, m.key);
+        cell(ValueColumn, m.value);
         QStringList headers;
         for (const auto& h : m.headers)
             headers << h.first + QLatin1Char('=') + MessageBrowser::asUtf8(h.second);
         set(HeadersColumn, headers.join(QStringLiteral(", ")), false);
     }
-    setStatus(tr("%1 messages from %2 [%3]").arg(rows.size()).arg(m_topic->currentText()).arg(m_partition->value()));
-    if (!rows.isEmpty())
-        m_table->selectRow(0);
-    showDetail();
-    emit browsed(static_cast<int>(rows.size()));
+    if (currentRow >= 0 && currentRow < m_rows.size())
+        m_table->selectRow(currentRow);
 }
 
 void MessagesView::onFailed(const QString& message)
@@ -314,6 +343,12 @@ QString MessagesView::render(const QByteArray& bytes, ValueFormat format)
     case ValueFormat::Json: {
         const auto json = MessageBrowser::asPrettyJson(bytes);
         return json.isEmpty() ? tr("(not JSON)\n") + MessageBrowser::asUtf8(bytes) : json;
+    }
+    case ValueFormat::Auto: {
+        const auto json = MessageBrowser::asPrettyJson(bytes);
+        if (!json.isEmpty())
+            return json;
+        return MessageBrowser::isText(bytes) ? MessageBrowser::asUtf8(bytes) : MessageBrowser::asHex(bytes);
     }
     case ValueFormat::Utf8:
         break;

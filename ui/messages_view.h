@@ -32,7 +32,8 @@ class MessagesView : public QWidget {
     Q_OBJECT
 public:
     enum Column { PartitionColumn, OffsetColumn, TimestampColumn, KeyColumn, ValueColumn, HeadersColumn };
-    enum class ValueFormat { Utf8, Json, Hex };
+    // Auto: pretty JSON when the value is JSON, text when it is UTF-8 text, else a hex dump.
+    enum class ValueFormat { Auto, Utf8, Json, Hex };
 
     explicit MessagesView(QWidget* parent = nullptr);
     ~MessagesView() override;
@@ -64,6 +65,7 @@ protected:
 private:
     void onMessages(const QList<models::MessageRow>& rows);
     void onFailed(const QString& message);
+    void fillTable();
     void showDetail();
     void updateFromControls();
     void setStatus(const QString& text, bool error = false);

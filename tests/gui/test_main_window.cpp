@@ -6,6 +6,7 @@
 // shows an error.
 #include "models/cluster_session.h"
 #include "models/group_offset_table_model.h"
+#include "models/message_producer.h"
 #include "models/partition_table_model.h"
 #include "models/snapshot_diff.h"
 #include "models/topic_table_model.h"
@@ -95,6 +96,7 @@ private slots:
     void createTopicThroughTopicsView();
     void topicFilterNarrowsTheTable();
     void produceAndBrowseThroughMessagesView();
+    void binaryValuesShowAsHexOrEscapes();
     void topicDetailShowsPartitions();
     void groupsViewShowsOffsetsAndPreviewsAReset();
     void walkEveryView_data();
@@ -272,6 +274,41 @@ void TestMainWindow::produceAndBrowseThroughMessagesView()
         qPrintable(messages->detailText()));
     messages->setValueFormat(ui::MessagesView::ValueFormat::Utf8);
     QVERIFY(messages->detailText().contains(QStringLiteral("{\"id\":2,\"item\":\"widget\"}")));
+}
+
+// A value that is not text (a NUL, control bytes) shows as hex in Auto, the default, with the
+// escapes of its bytes in UTF-8 and as a hex dump in the detail; switching the format redraws
+// the table.
+void TestMainWindow::binaryValuesShowAsHexOrEscapes()
+{
+    auto* messages = m_window->messagesView();
+    models::ConnectionProfile profile;
+    profile.name = QStringLiteral("binary-producer");
+    profile.bootstrapServers = m_window->sandboxPanel()->bootstrap();
+    models::MessageProducer producer(profile);
+    QSignalSpy producedSpy(&producer, &models::MessageProducer::produced);
+    QSignalSpy failedSpy(&producer, &models::MessageProducer::failed);
+    producer.produce(QString::fromLatin1(kTopic), 1, QByteArray("k\x01", 2), QByteArray("\x00\x01" "binary\x07", 9));
+    QTRY_VERIFY_WITH_TIMEOUT(!producedSpy.isEmpty() || !failedSpy.isEmpty(), 20000);
+    QVERIFY2(failedSpy.isEmpty(), qPrintable(failedSpy.isEmpty() ? QString() : failedSpy.first().at(0).toString()));
+
+    messages->setValueFormat(ui::MessagesView::ValueFormat::Auto);
+    QSignalSpy browsed(messages, &ui::MessagesView::browsed);
+    messages->setTopic(QString::fromLatin1(kTopic));
+    messages->setPartition(1);
+    messages->setFrom(models::BrowseFrom::Oldest);
+    messages->browse();
+    QTRY_VERIFY_WITH_TIMEOUT(!browsed.isEmpty() && browsed.last().at(0).toInt() == 1, 20000);
+    auto* table = messages->table();
+    QCOMPARE(table->item(0, ui::MessagesView::ValueColumn)->text(), QStringLiteral("00 01 62 69 6e 61 72 79 07"));
+    QCOMPARE(table->item(0, ui::MessagesView::KeyColumn)->text(), QStringLiteral("6b 01"));
+    QVERIFY2(messages->detailText().contains(QStringLiteral("00000000  00 01 62 69 6e 61 72 79  07")),
+        qPrintable(messages->detailText()));
+
+    messages->setValueFormat(ui::MessagesView::ValueFormat::Utf8);
+    QCOMPARE(table->item(0, ui::MessagesView::ValueColumn)->text(), QStringLiteral("\\x00\\x01binary\\x07"));
+    QVERIFY2(messages->detailText().contains(QStringLiteral("\\x00\\x01binary\\x07")), qPrintable(messages->detailText()));
+    messages->setValueFormat(ui::MessagesView::ValueFormat::Auto);
 }
 
 void TestMainWindow::topicDetailShowsPartitions()

@@ -40,6 +40,8 @@ private slots:
     void newerBrowseSupersedesOlder();
     void asUtf8_data();
     void asUtf8();
+    void isText_data();
+    void isText();
     void asPrettyJson_data();
     void asPrettyJson();
     void asHex_data();
@@ -270,9 +272,16 @@ void TestMessageBrowser::asUtf8_data() {
     QTest::newRow("utf8") << QByteArray("gr\xc3\xbc\xc3\x9f") << QString::fromUtf8("grüß");
     QTest::newRow("invalid byte") << QByteArray("a\xff"
                                                 "b")
-                                  << QStringLiteral("a\uFFFDb");
+                                  << QStringLiteral("a\\xffb");
     QTest::newRow("control bytes")
-        << QByteArray("a\x00\x01\tb\n", 6) << QStringLiteral("a\uFFFD\uFFFD\tb\n");
+        << QByteArray("a\x00\x01\tb\n\x7f", 7) << QStringLiteral("a\\x00\\x01\tb\n\\x7f");
+    QTest::newRow("truncated sequence") << QByteArray("x\xc3") << QStringLiteral("x\\xc3");
+    QTest::newRow("overlong slash") << QByteArray("\xc0\xaf") << QStringLiteral("\\xc0\\xaf");
+    QTest::newRow("surrogate") << QByteArray("\xed\xa0\x80") << QStringLiteral("\\xed\\xa0\\x80");
+    QTest::newRow("above U+10FFFF") << QByteArray("\xf4\x90\x80\x80")
+                                    << QStringLiteral("\\xf4\\x90\\x80\\x80");
+    QTest::newRow("four-byte emoji") << QByteArray("\xf0\x9f\x98\x80!") << QString::fromUtf8("\xf0\x9f\x98\x80!");
+    QTest::newRow("valid after invalid") << QByteArray("\x80\xc3\xa9") << QString::fromUtf8("\\x80\xc3\xa9");
     QTest::newRow("empty") << QByteArray() << QString();
 }
 
@@ -280,6 +289,25 @@ void TestMessageBrowser::asUtf8() {
     QFETCH(QByteArray, bytes);
     QFETCH(QString, text);
     QCOMPARE(MessageBrowser::asUtf8(bytes), text);
+}
+
+void TestMessageBrowser::isText_data() {
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<bool>("text");
+    QTest::newRow("ascii") << QByteArray("hello world") << true;
+    QTest::newRow("lines and tabs") << QByteArray("a\tb\r\nc") << true;
+    QTest::newRow("utf8") << QByteArray("gr\xc3\xbc\xc3\x9f \xf0\x9f\x98\x80") << true;
+    QTest::newRow("empty") << QByteArray("") << true;
+    QTest::newRow("nul byte") << QByteArray("a\x00" "b", 3) << false;
+    QTest::newRow("escape byte") << QByteArray("\x1b[31m") << false;
+    QTest::newRow("invalid utf8") << QByteArray("caf\xe9") << false;
+    QTest::newRow("binary") << QByteArray("\x00\x01" "binary\x07", 9) << false;
+}
+
+void TestMessageBrowser::isText() {
+    QFETCH(QByteArray, bytes);
+    QFETCH(bool, text);
+    QCOMPARE(MessageBrowser::isText(bytes), text);
 }
 
 void TestMessageBrowser::asPrettyJson_data() {
