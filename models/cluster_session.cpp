@@ -1,42 +1,14 @@
 #include "models/cluster_session.h"
 
 #include "models/session_worker.h"
+#include "models/worker_thread.h"
 
-#include <QCoreApplication>
 #include <QMetaObject>
-#include <QSet>
 #include <QThread>
 
 namespace faultline::models {
 
 namespace {
-
-// Worker threads of destroyed sessions that are still ending (UI thread only). A thread leaves
-// the set when it is deleted; those left when the application exits are waited for by a post
-// routine (their sockets are shut down, so that is quick), so no thread outlives the application
-// and none is destroyed while running.
-QSet<QThread*>& finishingThreads() {
-    static QSet<QThread*> threads;
-    return threads;
-}
-
-void waitForFinishingThreads() {
-    const QSet<QThread*> threads = finishingThreads();
-    for (QThread* thread : threads) {
-        thread->wait();
-        delete thread; // also takes it out of the set (destroyed)
-    }
-}
-
-void detach(QThread* thread) {
-    static const bool hooked = [] {
-        qAddPostRoutine(&waitForFinishingThreads);
-        return true;
-    }();
-    (void)hooked;
-    finishingThreads().insert(thread);
-    QObject::connect(thread, &QObject::destroyed, [thread] { finishingThreads().remove(thread); });
-}
 
 void registerMetaTypes() {
     static const bool done = [] {
@@ -54,14 +26,7 @@ void registerMetaTypes() {
 ClusterSession::ClusterSession(ConnectionProfile profile, QString password, QObject* parent)
     : QObject(parent), m_profile(std::move(profile)), m_password(std::move(password)) {
     registerMetaTypes();
-    m_thread = new QThread; // no parent: it outlives this session when a request is in flight
-    m_thread->setObjectName(QStringLiteral("session:%1").arg(m_profile.name));
     m_worker = new SessionWorker(m_profile, m_password);
-    m_worker->moveToThread(m_thread);
-    // Both end on their own: the worker on its thread (deferred deletes run as the thread
-    // finishes), the thread object on the UI thread.
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
     connect(m_worker, &SessionWorker::snapshotBuilt, this,
             [this](const SnapshotPtr& snapshot) { acceptSnapshot(snapshot); });
     connect(m_worker, &SessionWorker::stateChanged, this, &ClusterSession::stateChanged);
@@ -72,7 +37,8 @@ ClusterSession::ClusterSession(ConnectionProfile profile, QString password, QObj
                 m_cancelFlags.remove(id);
                 emit jobFinished(id, result);
             });
-    m_thread->start();
+    // It outlives this session when a request is in flight (see the destructor).
+    m_thread = startWorkerThread(m_worker, QStringLiteral("session:%1").arg(m_profile.name));
 }
 
 ClusterSession::~ClusterSession() {
@@ -82,12 +48,11 @@ ClusterSession::~ClusterSession() {
     for (auto& flag : m_cancelFlags)
         flag->store(true);
     m_worker->abort(); // thread-safe: the request in flight fails at once, nothing more runs
-    m_thread->quit();  // the worker's event loop ends as soon as that request has returned
-    detach(m_thread);
+    retireWorkerThread(m_thread); // its event loop ends as soon as that request has returned
 }
 
 int ClusterSession::finishingThreadCount() {
-    return static_cast<int>(finishingThreads().size());
+    return finishingWorkerThreads();
 }
 
 void ClusterSession::setClientOptions(const KafkaClient::Options& options) {

@@ -1,61 +1,93 @@
 #include "models/message_browser.h"
 
 #include "models/rdkafka_handle.h"
+#include "models/worker_thread.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QUuid>
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
 
 namespace faultline::models {
 
+// The browser's half on its own thread: the consumer and the browse loop. Results go back to the
+// MessageBrowser only while it exists: its destructor unlinks it first, and a result already
+// posted to it is dropped with it.
+class BrowseWorker final : public QObject {
+public:
+    BrowseWorker(ConnectionProfile profile, QString password, MessageBrowser* owner)
+        : m_profile(std::move(profile)), m_password(std::move(password)), m_owner(owner) {}
+    ~BrowseWorker() override = default; // on its thread: the consumer is closed there
+
+    void run(const BrowseRequest& request, quint64 generation); // on the worker's thread
+
+    void unlinkOwner() { // UI thread
+        const std::lock_guard lock(m_ownerMutex);
+        m_owner = nullptr;
+    }
+
+    // Bumped by every browse() and by the owner's destructor: a browse whose number is not the
+    // latest stops at its next poll and its rows are dropped.
+    std::atomic<quint64> generation{0};
+
+private:
+    // Runs `emitter(owner)` on the owner's thread if the owner is still there and `forGeneration`
+    // is still the latest browse.
+    template <typename Emitter> void toOwner(quint64 forGeneration, Emitter emitter) {
+        const std::lock_guard lock(m_ownerMutex);
+        if (!m_owner)
+            return;
+        MessageBrowser* owner = m_owner;
+        QMetaObject::invokeMethod(
+            owner,
+            [this, owner, forGeneration, emitter = std::move(emitter)] {
+                // `this` lives until the thread ends, which is after the owner is gone.
+                if (generation.load() == forGeneration)
+                    emitter(owner);
+            },
+            Qt::QueuedConnection);
+    }
+
+    ConnectionProfile m_profile;
+    QString m_password;
+    std::unique_ptr<RdKafkaHandle> m_consumer;
+    std::mutex m_ownerMutex;
+    MessageBrowser* m_owner = nullptr;
+};
+
 MessageBrowser::MessageBrowser(ConnectionProfile profile, QString password, QObject* parent)
-    : QObject(parent), m_profile(std::move(profile)), m_password(std::move(password)),
-      m_worker(new QObject) {
+    : QObject(parent) {
     qRegisterMetaType<faultline::models::MessageRow>();
     qRegisterMetaType<QList<faultline::models::MessageRow>>();
-    m_thread.setObjectName(QStringLiteral("MessageBrowser"));
-    m_worker->moveToThread(&m_thread);
-    m_thread.start();
+    m_worker = new BrowseWorker(std::move(profile), std::move(password), this);
+    m_thread = startWorkerThread(m_worker, QStringLiteral("MessageBrowser"));
 }
 
 MessageBrowser::~MessageBrowser() {
-    ++m_generation; // a running browse stops at its next poll
-    // The consumer is closed on the thread that used it, after anything still queued there.
-    QMetaObject::invokeMethod(
-        m_worker, [this] { m_consumer.reset(); }, Qt::QueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
-    delete m_worker;
+    m_worker->unlinkOwner();
+    ++m_worker->generation; // a running browse stops at its next poll
+    retireWorkerThread(m_thread);
 }
 
 void MessageBrowser::browse(const BrowseRequest& request) {
-    const quint64 generation = ++m_generation;
+    const quint64 generation = ++m_worker->generation;
+    BrowseWorker* worker = m_worker;
     QMetaObject::invokeMethod(
-        m_worker, [this, request, generation] { runBrowse(request, generation); },
+        worker, [worker, request, generation] { worker->run(request, generation); },
         Qt::QueuedConnection);
 }
 
-void MessageBrowser::runBrowse(const BrowseRequest& request, quint64 generation) {
-    const auto stale = [this, generation] { return m_generation.load() != generation; };
-    const auto fail = [this, generation](const QString& message) {
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, message] {
-                if (m_generation.load() == generation)
-                    emit failed(message);
-            },
-            Qt::QueuedConnection);
+void BrowseWorker::run(const BrowseRequest& request, quint64 forGeneration) {
+    const auto stale = [this, forGeneration] { return generation.load() != forGeneration; };
+    const auto fail = [this, forGeneration](const QString& message) {
+        toOwner(forGeneration, [message](MessageBrowser* owner) { emit owner->failed(message); });
     };
-    const auto deliver = [this, generation](const QList<MessageRow>& rows) {
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, rows] {
-                if (m_generation.load() == generation)
-                    emit messagesReady(rows);
-            },
-            Qt::QueuedConnection);
+    const auto deliver = [this, forGeneration](const QList<MessageRow>& rows) {
+        toOwner(forGeneration, [rows](MessageBrowser* owner) { emit owner->messagesReady(rows); });
     };
     if (stale())
         return;

@@ -12,13 +12,12 @@
 #include <QObject>
 #include <QPair>
 #include <QString>
-#include <QThread>
-#include <atomic>
-#include <memory>
+
+class QThread;
 
 namespace faultline::models {
 
-class RdKafkaHandle;
+class BrowseWorker;
 
 enum class TimestampType { NotAvailable, CreateTime, LogAppendTime };
 
@@ -51,7 +50,9 @@ class MessageBrowser : public QObject {
 public:
     explicit MessageBrowser(ConnectionProfile profile, QString password = {},
                             QObject* parent = nullptr);
-    ~MessageBrowser() override; // stops the running browse, quit() + wait()
+    // Never waits: a running browse stops at its next poll, and the thread ends on its own
+    // (models/worker_thread.h), closing the consumer there.
+    ~MessageBrowser() override;
 
     void browse(const BrowseRequest& request); // non-blocking
 
@@ -70,14 +71,8 @@ signals:
     void failed(const QString& message);
 
 private:
-    void runBrowse(const BrowseRequest& request, quint64 generation); // on m_thread
-
-    ConnectionProfile m_profile;
-    QString m_password;
-    QThread m_thread;
-    QObject* m_worker = nullptr;               // context object living on m_thread
-    std::unique_ptr<RdKafkaHandle> m_consumer; // used on m_thread only
-    std::atomic<quint64> m_generation{0};
+    QThread* m_thread = nullptr;      // ends by itself once this browser is gone
+    BrowseWorker* m_worker = nullptr; // lives on m_thread, owns the consumer, deleted there
 };
 
 } // namespace faultline::models

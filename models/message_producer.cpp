@@ -1,8 +1,14 @@
 #include "models/message_producer.h"
 
 #include "models/rdkafka_handle.h"
+#include "models/worker_thread.h"
 
 #include <QElapsedTimer>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
 
 namespace faultline::models {
 
@@ -30,45 +36,75 @@ constexpr int kMessageTimeoutMs = 30000;
 
 } // namespace
 
+// The producer's half on its own thread. Results go back to the MessageProducer only while it
+// exists (its destructor unlinks it; a result already posted to it is dropped with it). Once
+// abandoned, a message still waiting for its delivery report gets at most kAbandonGraceMs more.
+class ProduceWorker final : public QObject {
+public:
+    ProduceWorker(ConnectionProfile profile, QString password, MessageProducer* owner)
+        : m_profile(std::move(profile)), m_password(std::move(password)), m_owner(owner) {}
+    ~ProduceWorker() override { // on its thread, as it finishes
+        if (m_producer)
+            (void)rd_kafka_flush(m_producer->get(), kAbandonGraceMs);
+    }
+
+    void run(const QString& topic, int partition, const QByteArray& key, const QByteArray& value,
+             const QList<QPair<QString, QByteArray>>& headers); // on the worker's thread
+
+    void abandon() { // UI thread
+        const std::lock_guard lock(m_ownerMutex);
+        m_owner = nullptr;
+        m_abandoned.store(true);
+    }
+
+private:
+    static constexpr int kAbandonGraceMs = 2000;
+
+    template <typename Emitter> void toOwner(Emitter emitter) {
+        const std::lock_guard lock(m_ownerMutex);
+        if (!m_owner)
+            return;
+        MessageProducer* owner = m_owner;
+        QMetaObject::invokeMethod(owner, [owner, emitter = std::move(emitter)] { emitter(owner); },
+                                  Qt::QueuedConnection);
+    }
+
+    ConnectionProfile m_profile;
+    QString m_password;
+    std::unique_ptr<RdKafkaHandle> m_producer;
+    std::atomic<bool> m_abandoned{false};
+    std::mutex m_ownerMutex;
+    MessageProducer* m_owner = nullptr;
+};
+
 MessageProducer::MessageProducer(ConnectionProfile profile, QString password, QObject* parent)
-    : QObject(parent), m_profile(std::move(profile)), m_password(std::move(password)),
-      m_worker(new QObject) {
-    m_thread.setObjectName(QStringLiteral("MessageProducer"));
-    m_worker->moveToThread(&m_thread);
-    m_thread.start();
+    : QObject(parent) {
+    m_worker = new ProduceWorker(std::move(profile), std::move(password), this);
+    m_thread = startWorkerThread(m_worker, QStringLiteral("MessageProducer"));
 }
 
 MessageProducer::~MessageProducer() {
-    QMetaObject::invokeMethod(
-        m_worker,
-        [this] {
-            if (m_producer)
-                (void)rd_kafka_flush(m_producer->get(), 2000);
-            m_producer.reset();
-        },
-        Qt::QueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
-    delete m_worker;
+    m_worker->abandon();
+    retireWorkerThread(m_thread);
 }
 
 void MessageProducer::produce(const QString& topic, int partition, const QByteArray& key,
                               const QByteArray& value,
                               const QList<QPair<QString, QByteArray>>& headers) {
+    ProduceWorker* worker = m_worker;
     QMetaObject::invokeMethod(
-        m_worker,
-        [this, topic, partition, key, value, headers] {
-            runProduce(topic, partition, key, value, headers);
+        worker,
+        [worker, topic, partition, key, value, headers] {
+            worker->run(topic, partition, key, value, headers);
         },
         Qt::QueuedConnection);
 }
 
-void MessageProducer::runProduce(const QString& topic, int partition, const QByteArray& key,
-                                 const QByteArray& value,
-                                 const QList<QPair<QString, QByteArray>>& headers) {
+void ProduceWorker::run(const QString& topic, int partition, const QByteArray& key,
+                        const QByteArray& value,
+                        const QList<QPair<QString, QByteArray>>& headers) {
     const auto fail = [this](const QString& message) {
-        QMetaObject::invokeMethod(
-            this, [this, message] { emit failed(message); }, Qt::QueuedConnection);
+        toOwner([message](MessageProducer* owner) { emit owner->failed(message); });
     };
     if (!m_producer) {
         const QMap<QString, QString> overrides{
@@ -111,11 +147,16 @@ void MessageProducer::runProduce(const QString& topic, int partition, const QByt
                       QString::fromUtf8(rd_kafka_err2str(err))));
         return;
     }
-    // The delivery report comes within message.timeout.ms at the latest.
+    // The delivery report comes within message.timeout.ms at the latest; once the owner is gone,
+    // within the grace period or never.
     QElapsedTimer clock;
     clock.start();
-    while (!delivery.done && clock.elapsed() < kMessageTimeoutMs + 5000)
+    qint64 deadline = kMessageTimeoutMs + 5000;
+    while (!delivery.done && clock.elapsed() < deadline) {
         rd_kafka_poll(rk, 50);
+        if (m_abandoned.load())
+            deadline = std::min(deadline, clock.elapsed() + kAbandonGraceMs);
+    }
     if (!delivery.done) {
         // Should not happen; purge so the report can never touch `delivery` after we return.
         (void)rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -131,9 +172,9 @@ void MessageProducer::runProduce(const QString& topic, int partition, const QByt
     }
     const int deliveredPartition = delivery.partition;
     const qint64 offset = delivery.offset;
-    QMetaObject::invokeMethod(
-        this, [this, deliveredPartition, offset] { emit produced(deliveredPartition, offset); },
-        Qt::QueuedConnection);
+    toOwner([deliveredPartition, offset](MessageProducer* owner) {
+        emit owner->produced(deliveredPartition, offset);
+    });
 }
 
 } // namespace faultline::models

@@ -9,19 +9,22 @@
 #include <QObject>
 #include <QPair>
 #include <QString>
-#include <QThread>
 #include <memory>
+
+class QThread;
 
 namespace faultline::models {
 
-class RdKafkaHandle;
+class ProduceWorker;
 
 class MessageProducer : public QObject {
     Q_OBJECT
 public:
     explicit MessageProducer(ConnectionProfile profile, QString password = {},
                              QObject* parent = nullptr);
-    ~MessageProducer() override; // flushes for at most 2 s, then quit() + wait()
+    // Never waits: a message still in flight gets 2 s more for its delivery on the producer's own
+    // thread, which then ends by itself (models/worker_thread.h).
+    ~MessageProducer() override;
 
     // Non-blocking. partition -1: the partitioner chooses. A null key or value is sent as null.
     void produce(const QString& topic, int partition, const QByteArray& key,
@@ -32,14 +35,8 @@ signals:
     void failed(const QString& message);
 
 private:
-    void runProduce(const QString& topic, int partition, const QByteArray& key,
-                    const QByteArray& value, const QList<QPair<QString, QByteArray>>& headers);
-
-    ConnectionProfile m_profile;
-    QString m_password;
-    QThread m_thread;
-    QObject* m_worker = nullptr;               // context object living on m_thread
-    std::unique_ptr<RdKafkaHandle> m_producer; // used on m_thread only
+    QThread* m_thread = nullptr;       // ends by itself once this producer is gone
+    ProduceWorker* m_worker = nullptr; // lives on m_thread, owns the librdkafka producer
 };
 
 } // namespace faultline::models

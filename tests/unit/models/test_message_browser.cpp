@@ -3,9 +3,11 @@
 #include "models/message_browser.h"
 #include "models/message_producer.h"
 #include "models/topic_jobs.h"
+#include "models/worker_thread.h"
 #include "tests/support/test_engine.h"
 
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QtTest>
 
 using namespace faultline;
@@ -38,6 +40,8 @@ private slots:
     void produceToMissingPartitionFails();
     void unknownTopicFails();
     void newerBrowseSupersedesOlder();
+    void destroyingTheBrowserMidBrowseDoesNotWait();
+    void destroyingTheProducerMidDeliveryDoesNotWait();
     void asUtf8_data();
     void asUtf8();
     void isText_data();
@@ -263,6 +267,55 @@ void TestMessageBrowser::newerBrowseSupersedesOlder() {
     QTest::qWait(300);
     QCOMPARE(ready.size(), 1); // the first one's rows were dropped
     QCOMPARE(ready[0][0].value<QList<MessageRow>>().size(), 2);
+}
+
+// A listener that accepts connections and never answers: every request to it waits for its
+// timeout.
+static QString blackHoleBootstrap(QTcpServer& server) {
+    if (!server.listen(QHostAddress::LocalHost))
+        return {};
+    return QStringLiteral("127.0.0.1:%1").arg(server.serverPort());
+}
+
+// The browse waits on a broker that never answers (offsets query, up to 10 s): destroying the
+// browser returns while its thread still runs (the thread is counted as finishing, so the
+// destructor did not wait for it), and the thread ends by itself.
+void TestMessageBrowser::destroyingTheBrowserMidBrowseDoesNotWait() {
+    QTcpServer blackHole;
+    const QString bootstrap = blackHoleBootstrap(blackHole);
+    QVERIFY(!bootstrap.isEmpty());
+    auto browser = std::make_unique<MessageBrowser>(testsupport::plainProfile(bootstrap));
+    QSignalSpy failed(browser.get(), &MessageBrowser::failed);
+    BrowseRequest request;
+    request.topic = "events";
+    request.timeoutMs = 10000;
+    browser->browse(request);
+    QTRY_VERIFY_WITH_TIMEOUT(blackHole.hasPendingConnections(), 10000); // the consumer connected
+    QTest::qWait(200); // and its worker waits inside the offsets query
+    const int before = finishingWorkerThreads();
+    browser.reset();
+    QCOMPARE(finishingWorkerThreads(), before + 1);
+    QTRY_COMPARE_WITH_TIMEOUT(finishingWorkerThreads(), before, 30000);
+}
+
+// The message waits for a delivery report that cannot come (message.timeout.ms is 30 s):
+// destroying the producer does not wait for it; the thread gives it a short grace and ends.
+void TestMessageBrowser::destroyingTheProducerMidDeliveryDoesNotWait() {
+    QTcpServer blackHole;
+    const QString bootstrap = blackHoleBootstrap(blackHole);
+    QVERIFY(!bootstrap.isEmpty());
+    auto producer = std::make_unique<MessageProducer>(testsupport::plainProfile(bootstrap));
+    QSignalSpy produced(producer.get(), &MessageProducer::produced);
+    QSignalSpy failed(producer.get(), &MessageProducer::failed);
+    producer->produce(QStringLiteral("events"), 0, QByteArray("k"), QByteArray("v"));
+    QTRY_VERIFY_WITH_TIMEOUT(blackHole.hasPendingConnections(), 10000); // the producer connected
+    QTest::qWait(200); // and its worker waits for the delivery report
+    const int before = finishingWorkerThreads();
+    producer.reset();
+    QCOMPARE(finishingWorkerThreads(), before + 1);
+    QTRY_COMPARE_WITH_TIMEOUT(finishingWorkerThreads(), before, 30000);
+    QVERIFY(produced.isEmpty());
+    QVERIFY(failed.isEmpty()); // nothing reaches a destroyed producer
 }
 
 void TestMessageBrowser::asUtf8_data() {
