@@ -1,5 +1,6 @@
 #include "engine/broker/engine.h"
 
+#include "engine/broker/network/frame_pool.h"
 #include "engine/broker/network/listener.h"
 
 #include <spdlog/spdlog.h>
@@ -53,9 +54,11 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::start(EngineOptions 
     if (auto opened = engine->m_cluster->open(); !opened) {
         return std::unexpected(opened.error().message);
     }
+    engine->m_framePool = FramePool::create();
     std::string bootstrap;
     for (const auto& b : engine->m_cluster->brokers()) {
-        auto listener = std::make_shared<Listener>(*engine->m_io, *engine->m_cluster, b.id);
+        auto listener = std::make_shared<Listener>(*engine->m_io, *engine->m_cluster, b.id,
+                                                   engine->m_framePool);
         const std::uint16_t port =
             basePort == 0 ? 0 : static_cast<std::uint16_t>(basePort + (b.id - 1));
         auto bound = listener->start(address, port);
@@ -90,6 +93,11 @@ void Engine::stop() {
     m_stopped = true;
     for (auto& l : m_listeners) {
         l->stop();
+    }
+    if (m_framePool) {
+        const auto pool = m_framePool->stats();
+        spdlog::debug("request buffers: {} reused, {} allocated, {} KiB cached", pool.reused,
+                     pool.allocated, pool.cachedBytes / 1024);
     }
     if (!m_threads.empty()) {
         std::promise<void> closed;

@@ -13,6 +13,7 @@
 
 namespace faultline::broker {
 
+class FramePool;
 class Listener;
 
 struct ClusterView {
@@ -50,6 +51,7 @@ private:
     std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> m_work;
     std::unique_ptr<Cluster> m_cluster;
     std::vector<std::shared_ptr<Listener>> m_listeners;
+    std::shared_ptr<FramePool> m_framePool; // request buffers of every connection
     std::vector<std::thread> m_threads;
     std::filesystem::path m_dataDir;
     bool m_temporaryDataDir = false;

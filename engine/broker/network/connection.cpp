@@ -2,6 +2,7 @@
 
 #include "engine/broker/api_table.h"
 #include "engine/broker/cluster.h"
+#include "engine/broker/network/frame_pool.h"
 #include "engine/broker/network/listener.h"
 #include "engine/protocol/header.h"
 #include "engine/protocol/wire.h"
@@ -54,9 +55,10 @@ struct Connection::Outgoing {
 };
 
 Connection::Connection(asio::ip::tcp::socket socket, Cluster& cluster, std::int32_t brokerId,
-                       std::weak_ptr<Listener> listener)
+                       std::weak_ptr<Listener> listener, std::shared_ptr<FramePool> framePool)
     : m_socket(std::move(socket)), m_strand(asio::make_strand(m_socket.get_executor())),
-      m_cluster(cluster), m_brokerId(brokerId), m_listener(std::move(listener)) {
+      m_cluster(cluster), m_brokerId(brokerId), m_listener(std::move(listener)),
+      m_framePool(std::move(framePool)) {
     std::error_code ec;
     auto endpoint = m_socket.remote_endpoint(ec);
     m_peer = ec ? std::string("?") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -74,11 +76,16 @@ void Connection::close() {
     asio::post(m_strand, [self = shared_from_this()] { self->closeNow("closed by broker"); });
 }
 
+bool Connection::readingMustWait() const {
+    return m_pending.size() >= kMaxInFlight ||
+           (!m_pending.empty() && m_pendingFrameBytes >= kMaxInFlightBytes);
+}
+
 void Connection::readSize() {
     if (m_closed) {
         return;
     }
-    if (m_pending.size() >= kMaxInFlight) {
+    if (readingMustWait()) {
         m_readPaused = true; // resumed by flush()
         return;
     }
@@ -104,8 +111,8 @@ void Connection::readSize() {
 }
 
 void Connection::readFrame(std::uint32_t size) {
-    // Not zero-filled: the socket read overwrites every byte (frames reach 100 MiB).
-    std::shared_ptr<std::uint8_t[]> frame = std::make_shared_for_overwrite<std::uint8_t[]>(size);
+    // Recycled, not zero-filled: the socket read overwrites every byte (frames reach 100 MiB).
+    std::shared_ptr<std::uint8_t[]> frame = m_framePool->acquire(size);
     asio::async_read(m_socket, asio::buffer(frame.get(), size),
                      asio::bind_executor(m_strand, [self = shared_from_this(), frame, size](
                                                        std::error_code ec, std::size_t) {
@@ -141,6 +148,8 @@ void Connection::handleFrame(std::shared_ptr<std::uint8_t[]> frame, std::uint32_
     Pending pending;
     pending.sequence = sequence;
     pending.correlationId = header->correlationId;
+    pending.frameBytes = size;
+    m_pendingFrameBytes += size;
     pending.responseHeaderVersion =
         isApiVersions ? 0
                       : (api->firstFlexibleVersion >= 0 && header->apiVersion >= api->firstFlexibleVersion
@@ -192,6 +201,7 @@ void Connection::flush() {
     while (!m_pending.empty() && m_pending.front().done) {
         Pending pending = std::move(m_pending.front());
         m_pending.pop_front();
+        m_pendingFrameBytes -= pending.frameBytes;
         if (pending.close) {
             m_closeAfterFlush = true;
             break;
@@ -220,7 +230,7 @@ void Connection::flush() {
         }
         out->addMemory(all.subspan(at));
     }
-    if (m_readPaused && m_pending.size() < kMaxInFlight && !m_closeAfterFlush) {
+    if (m_readPaused && !readingMustWait() && !m_closeAfterFlush) {
         m_readPaused = false;
         readSize();
     }

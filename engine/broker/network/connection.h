@@ -14,28 +14,36 @@
 namespace faultline::broker {
 
 class Cluster;
+class FramePool;
 class Listener;
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
     Connection(asio::ip::tcp::socket socket, Cluster& cluster, std::int32_t brokerId,
-               std::weak_ptr<Listener> listener);
+               std::weak_ptr<Listener> listener, std::shared_ptr<FramePool> framePool);
     void start();
     void close(); // thread-safe: posts to the connection's strand
 
+    // Reading pauses while this many requests, or requests of this many bytes in all, wait for
+    // their answers (at least one is always read). Kafka reads one request per connection at a
+    // time; a few in flight keep the core strand busy, more only hold memory: a producer with
+    // many requests in flight would otherwise park hundreds of MiB of frames here.
     static constexpr std::uint32_t kMaxInFlight = 256;
+    static constexpr std::size_t kMaxInFlightBytes = 4 * 1024 * 1024;
 
 private:
     struct Pending {
         std::uint64_t sequence = 0;
         std::int32_t correlationId = 0;
         std::int16_t responseHeaderVersion = 0;
+        std::uint32_t frameBytes = 0;
         bool done = false;
         bool close = false;
         std::optional<ResponseBody> body;
     };
     struct Outgoing; // responses being written: memory parts and file ranges, in order
 
+    [[nodiscard]] bool readingMustWait() const;
     void readSize();
     void readFrame(std::uint32_t size);
     void handleFrame(std::shared_ptr<std::uint8_t[]> frame, std::uint32_t size);
@@ -51,6 +59,7 @@ private:
     Cluster& m_cluster;
     std::int32_t m_brokerId;
     std::weak_ptr<Listener> m_listener;
+    std::shared_ptr<FramePool> m_framePool; // request buffers
     std::string m_peer;
     std::uint32_t m_maxRequestBytes;
     std::array<std::uint8_t, 4> m_sizeBuf{};
@@ -59,6 +68,7 @@ private:
     bool m_writing = false;
     bool m_closed = false;
     bool m_readPaused = false;
+    std::size_t m_pendingFrameBytes = 0; // sum of m_pending's frameBytes
     bool m_closeAfterFlush = false;
 };
 

@@ -9,8 +9,10 @@
 
 namespace faultline::broker {
 
-Listener::Listener(asio::io_context& io, Cluster& cluster, std::int32_t brokerId)
-    : m_io(io), m_cluster(cluster), m_brokerId(brokerId), m_acceptor(asio::make_strand(io)) {}
+Listener::Listener(asio::io_context& io, Cluster& cluster, std::int32_t brokerId,
+                   std::shared_ptr<FramePool> framePool)
+    : m_io(io), m_cluster(cluster), m_brokerId(brokerId), m_framePool(std::move(framePool)),
+      m_acceptor(asio::make_strand(io)) {}
 
 Listener::~Listener() = default;
 
@@ -69,7 +71,7 @@ void Listener::accept() {
         } else {
             self->m_acceptBackoffMs = 0;
             auto connection = std::make_shared<Connection>(std::move(socket), self->m_cluster,
-                                                           self->m_brokerId, self);
+                                                           self->m_brokerId, self, self->m_framePool);
             {
                 std::lock_guard lock(self->m_mutex);
                 if (self->m_stopped) {

@@ -16,10 +16,13 @@ namespace faultline::broker {
 
 class Cluster;
 class Connection;
+class FramePool;
 
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
-    Listener(asio::io_context& io, Cluster& cluster, std::int32_t brokerId);
+    // framePool: where connections get their request buffers (shared by every broker).
+    Listener(asio::io_context& io, Cluster& cluster, std::int32_t brokerId,
+             std::shared_ptr<FramePool> framePool);
     ~Listener();
 
     // Binds and starts accepting; returns the bound port.
@@ -37,6 +40,7 @@ private:
     asio::io_context& m_io;
     Cluster& m_cluster;
     std::int32_t m_brokerId;
+    std::shared_ptr<FramePool> m_framePool;
     asio::ip::tcp::acceptor m_acceptor;
     std::uint16_t m_port = 0;
     std::mutex m_mutex;

@@ -574,6 +574,64 @@ private slots:
         QVERIFY(consumed == concatBytes(stored));
     }
 
+    // More produce bytes pipelined on one connection than the broker reads ahead (it pauses
+    // reading at 4 MiB of unanswered requests): 16 requests of almost 1 MiB with acks=all,
+    // interleaved with Metadata, all sent before any answer is read. Every answer comes, in
+    // request order, and the log holds every batch at consecutive offsets.
+    void pipelinedProducesBeyondTheReadAheadLimit() {
+        QTemporaryDir dir;
+        auto engine = start(dir.path());
+        QVERIFY(engine);
+        const auto view = engine->view();
+        Client admin;
+        QVERIFY(admin.connect(
+            "127.0.0.1", view.brokers.at(static_cast<std::size_t>(view.controllerId - 1)).port));
+        protocol::CreateTopicsRequest create;
+        auto& topic = create.topics.emplace_back();
+        topic.name = "piped";
+        topic.numPartitions = 1;
+        topic.replicationFactor = 3;
+        create.timeoutMs = 5000;
+        auto created = admin.decode<protocol::CreateTopicsResponse>(admin.call(19, 5, create), 5);
+        QCOMPARE(created.topics.at(0).errorCode, 0);
+        auto meta =
+            admin.decode<protocol::MetadataResponse>(admin.call(3, 9, metadataRequest("piped")), 9);
+        const std::int32_t leader = meta.topics.at(0).partitions.at(0).leaderId;
+
+        Client client;
+        QVERIFY(client.connect("127.0.0.1",
+                               view.brokers.at(static_cast<std::size_t>(leader - 1)).port));
+        constexpr int kRequests = 16;
+        constexpr int kRecords = 15; // 15 x 64 KiB: under max.message.bytes (1 MiB + 12)
+        std::vector<std::pair<std::int32_t, std::int16_t>> sent; // correlation id, api key
+        std::size_t bytesSent = 0;
+        for (int i = 0; i < kRequests; ++i) {
+            const Bytes batch = makeBatch(kRecords, 64 * 1024, i);
+            QVERIFY(!batch.empty());
+            bytesSent += batch.size();
+            sent.emplace_back(client.send(0, 7, produceRequest("piped", 0, batch, -1)), std::int16_t{0});
+            sent.emplace_back(client.send(3, 9, metadataRequest("piped")), std::int16_t{3});
+        }
+        QVERIFY(bytesSent > 3 * std::size_t{4} * 1024 * 1024);
+        int produceIndex = 0;
+        for (const auto& [correlation, key] : sent) {
+            auto frame = client.receive(30000);
+            QVERIFY2(frame.has_value(), "a pipelined response did not come");
+            QCOMPARE(frame->correlationId, correlation);
+            QCOMPARE(frame->apiKey, key);
+            if (key == 3) {
+                continue;
+            }
+            auto r = client.decode<protocol::ProduceResponse>(frame->body, 7);
+            const auto& part = r.responses.at(0).partitionResponses.at(0);
+            QCOMPARE(part.errorCode, 0);
+            QCOMPARE(part.baseOffset, static_cast<std::int64_t>(produceIndex) * kRecords);
+            ++produceIndex;
+        }
+        QCOMPARE(produceIndex, kRequests);
+        QCOMPARE(client.pendingCount(), std::size_t{0});
+    }
+
     // RF 3 with acks=all: after many produces (pipelined, segments rolling), every replica's log
     // on the three brokers holds the leader's batches byte for byte, through the log and on disk,
     // before and after a restart.
