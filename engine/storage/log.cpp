@@ -154,7 +154,10 @@ std::expected<void, Error> Log::load(bool cleanShutdown) {
                      m_logStartOffset, logEndOffset());
         truncateFullyAndStartAt(m_logStartOffset);
     } else {
-        m_epochs.truncateFromEnd(logEndOffset());
+        // Entries past the end belong to data this log no longer has. One starting exactly at
+        // the end is kept: a leader's epoch begun before anything was appended in it (dropping it
+        // rewrote and fsynced the checkpoint of every idle leader at every start).
+        m_epochs.truncateFromEnd(logEndOffset() + 1);
         m_epochs.truncateFromStart(m_logStartOffset);
         // A missing file means the first segment's base: a new log needs no file (and no fsync).
         if (storedStart != m_logStartOffset &&

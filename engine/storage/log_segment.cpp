@@ -408,12 +408,57 @@ std::expected<void, Error> LogSegment::recoverFull(const FileHandle& file, bool 
         m_truncatedBytes = m_size - pos;
         m_size = pos;
     }
-    // The index files are rewritten from scratch.
+    // The index files are rewritten unless they hold exactly the rebuilt entries (the common
+    // case after a crash of a log that was not written since its last flush).
     m_indexOnFile = 0;
     m_timeIndexOnFile = 0;
     m_indexFileEntries = -1;
     m_timeIndexFileEntries = -1;
+    if (indexFilesMatch()) {
+        m_indexOnFile = m_index.size();
+        m_timeIndexOnFile = m_timeIndex.size();
+        m_indexFileEntries = static_cast<std::int64_t>(m_index.size());
+        m_timeIndexFileEntries = static_cast<std::int64_t>(m_timeIndex.size());
+        return {};
+    }
     return writeIndexes(false);
+}
+
+bool LogSegment::indexFilesMatch() const {
+    struct stat st {};
+    if (::stat(m_indexPath.c_str(), &st) != 0 ||
+        st.st_size != static_cast<off_t>(m_index.size() * 8)) {
+        return false;
+    }
+    if (::stat(m_timeIndexPath.c_str(), &st) != 0 ||
+        st.st_size != static_cast<off_t>(m_timeIndex.size() * 12)) {
+        return false;
+    }
+    if (m_index.empty() && m_timeIndex.empty()) {
+        return true;
+    }
+    auto index = readIndexFile(m_indexPath);
+    if (!index || index->size() != m_index.size() * 8) {
+        return false;
+    }
+    for (std::size_t i = 0; i < m_index.size(); ++i) {
+        if (static_cast<std::int32_t>(getBe32(&(*index)[i * 8])) != m_index[i].relativeOffset ||
+            static_cast<std::int32_t>(getBe32(&(*index)[i * 8 + 4])) != m_index[i].position) {
+            return false;
+        }
+    }
+    auto time = readIndexFile(m_timeIndexPath);
+    if (!time || time->size() != m_timeIndex.size() * 12) {
+        return false;
+    }
+    for (std::size_t i = 0; i < m_timeIndex.size(); ++i) {
+        if (static_cast<std::int64_t>(getBe64(&(*time)[i * 12])) != m_timeIndex[i].timestamp ||
+            static_cast<std::int32_t>(getBe32(&(*time)[i * 12 + 8])) !=
+                m_timeIndex[i].relativeOffset) {
+            return false;
+        }
+    }
+    return true;
 }
 
 bool LogSegment::loadIndexes() {

@@ -134,6 +134,8 @@ private:
     [[nodiscard]] std::expected<void, protocol::Error> recoverFull(const FileHandle& file,
                                                                    bool verifyCrc);
     [[nodiscard]] bool loadIndexes();
+    // The index files hold exactly the in-memory entries.
+    [[nodiscard]] bool indexFilesMatch() const;
     [[nodiscard]] std::expected<bool, protocol::Error> scanTail();
     void recomputeMaxTimestamp();
     // Drops what the index files hold beyond the in-memory entries (after truncation).

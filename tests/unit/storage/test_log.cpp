@@ -2,7 +2,6 @@
 // truncation, epoch cache and crash recovery; zero-copy reads (readRecords, FileSlice) and
 // deferred follower writes (LogWriter).
 #include "batch_builder.h"
-
 #include "engine/storage/file_pool.h"
 #include "engine/storage/file_slice.h"
 #include "engine/storage/log.h"
@@ -10,12 +9,11 @@
 
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <sys/resource.h>
-
 #include <csignal>
 #include <fstream>
 #include <memory>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 using namespace faultline;
 using protocol::ErrorCode;
@@ -227,6 +225,7 @@ private slots:
     void crashWithoutIndexFilesRecovers();
     // Clean-shutdown marker: a clean log is not rescanned, an unclean one is CRC-checked.
     void cleanShutdownSkipsRecoveryScan();
+    void reopenKeepsAnEpochStartingAtTheEnd();
 };
 
 void TestLog::appendAssignsOffsetsAndStoresBytes() {
@@ -1817,6 +1816,28 @@ void TestLog::cleanShutdownSkipsRecoveryScan() {
     QCOMPARE(log->recoveredBytes(), static_cast<std::int64_t>(written[0].size()));
     QCOMPARE(log->logEndOffset(), 2);
     QCOMPARE(readAll(*log), written[0]);
+}
+
+// A leader's epoch begun on an idle log starts at its end: reopening keeps it and does not
+// rewrite (and fsync) the checkpoint, which every idle leader did at every start.
+void TestLog::reopenKeepsAnEpochStartingAtTheEnd() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        Bytes w = batchOf(2);
+        APPEND(log, w, 1, 1);
+        log->assignEpoch(4, log->logEndOffset());
+    }
+    struct stat before {};
+    QCOMPARE(::stat((dir / "leader-epoch-checkpoint").c_str(), &before), 0);
+    OPEN_LOG(log, dir, LogConfig{});
+    QCOMPARE(log->epochEntries().size(), 2u);
+    QCOMPARE(log->epochEntries().back().epoch, 4);
+    QCOMPARE(log->epochEntries().back().startOffset, 2);
+    struct stat after {};
+    QCOMPARE(::stat((dir / "leader-epoch-checkpoint").c_str(), &after), 0);
+    QCOMPARE(after.st_ino, before.st_ino); // not replaced
 }
 
 QTEST_GUILESS_MAIN(TestLog)
