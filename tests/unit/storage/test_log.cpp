@@ -2,6 +2,7 @@
 // truncation, epoch cache and crash recovery; zero-copy reads (readRecords, FileSlice) and
 // deferred follower writes (LogWriter).
 #include "batch_builder.h"
+
 #include "engine/storage/file_pool.h"
 #include "engine/storage/file_slice.h"
 #include "engine/storage/log.h"
@@ -9,11 +10,13 @@
 
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <csignal>
 #include <fstream>
 #include <memory>
-#include <sys/resource.h>
-#include <sys/stat.h>
 
 using namespace faultline;
 using protocol::ErrorCode;
