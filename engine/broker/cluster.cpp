@@ -724,7 +724,7 @@ std::expected<void, protocol::Error> ClusterAccess::openAllReplicas(Cluster& c) 
             job.log = storage::Log::open(
                 replicaDir(c, job.brokerId, job.topic->name, job.meta->partition),
                 configs[job.config],
-                {.pool = c.m_impl->filePool.get(), .cleanShutdown = clean[job.brokerId]});
+                {.pool = c.m_impl->filePool.get(), .cleanShutdown = clean.at(job.brokerId)});
         }
     };
     std::vector<std::thread> pool;
@@ -740,7 +740,7 @@ std::expected<void, protocol::Error> ClusterAccess::openAllReplicas(Cluster& c) 
         if (!*job.log) {
             return std::unexpected(job.log->error());
         }
-        cleanLogs += clean[job.brokerId] ? 1 : 0;
+        cleanLogs += clean.at(job.brokerId) ? 1 : 0;
         addReplica(c, job.brokerId, *job.topic, *job.meta, std::move(**job.log));
     }
     if (!jobs.empty()) {
