@@ -107,6 +107,9 @@ void fsyncDir(const fs::path& dir) {
 } // namespace
 
 struct Cluster::Impl {
+    // Sealed segments' .log files of every replica, opened on demand (--segment-files). First:
+    // the replicas' segments let go of it when they are destroyed.
+    std::unique_ptr<storage::FilePool> filePool;
     // broker id -> the thread writing its follower replicas' data (declared before `replicas`:
     // logs wait for their writes when they close, so the writers must outlive them)
     std::map<std::int32_t, std::unique_ptr<storage::LogWriter>> writers;
@@ -119,8 +122,6 @@ struct Cluster::Impl {
     std::shared_ptr<asio::steady_timer> isrTimer;
     std::shared_ptr<std::function<void()>> isrTick;
     std::int64_t lastRetentionCheckMs = 0;
-    // Sealed segments' .log files of every replica, opened on demand (--segment-files).
-    std::unique_ptr<storage::FilePool> filePool;
     std::unique_ptr<MetadataLog> metadataLog;
     bool opened = false; // open() completed: close() may mark the logs clean
     bool closed = false;
