@@ -27,6 +27,7 @@ void usage(std::FILE* out) {
                  "  --control-port C     control HTTP port (9644; 0 = any free)\n"
                  "  --listen ADDR        listen address (127.0.0.1)\n"
                  "  --io-threads T       I/O threads (2)\n"
+                 "  --segment-files N    open files kept for older log segments (256)\n"
                  "  --config K=V         broker config override (repeatable), e.g. num.partitions=6\n"
                  "  --log-level L        trace|debug|info|warn|error (info)\n");
 }
@@ -98,6 +99,9 @@ int main(int argc, char** argv) {
         } else if (arg == "--io-threads") {
             value(1, 64, n);
             options.ioThreads = static_cast<int>(n);
+        } else if (arg == "--segment-files") {
+            value(1, 1000000, n);
+            options.segmentFiles = static_cast<std::size_t>(n);
         } else if (arg == "--config") {
             const std::string kv = text();
             const auto eq = kv.find('=');

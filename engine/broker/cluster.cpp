@@ -1,6 +1,7 @@
 #include "engine/broker/cluster.h"
 
 #include "engine/broker/group_coordinator.h"
+#include "engine/broker/metadata_log.h"
 #include "engine/broker/partition.h"
 #include "engine/broker/partition_state.h"
 #include "engine/broker/placement.h"
@@ -10,10 +11,16 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
+#include <atomic>
+#include <cstring>
 #include <numeric>
+#include <optional>
 #include <random>
+#include <thread>
 
 namespace faultline::broker {
 
@@ -87,9 +94,22 @@ bool contains(const std::vector<std::int32_t>& v, std::int32_t x) {
 }
 
 using ReplicaKey = std::pair<std::string, std::int32_t>;
+
+// Kafka's name for the marker a log dir gets when every log in it was closed cleanly.
+constexpr const char* kCleanShutdownFile = ".kafka_cleanshutdown";
+
+void fsyncDir(const fs::path& dir) {
+    if (const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+        (void)::fsync(fd);
+        ::close(fd);
+    }
+}
 } // namespace
 
 struct Cluster::Impl {
+    // Sealed segments' .log files of every replica, opened on demand (--segment-files). First:
+    // the replicas' segments let go of it when they are destroyed.
+    std::unique_ptr<storage::FilePool> filePool;
     // broker id -> the thread writing its follower replicas' data (declared before `replicas`:
     // logs wait for their writes when they close, so the writers must outlive them)
     std::map<std::int32_t, std::unique_ptr<storage::LogWriter>> writers;
@@ -102,18 +122,50 @@ struct Cluster::Impl {
     std::shared_ptr<asio::steady_timer> isrTimer;
     std::shared_ptr<std::function<void()>> isrTick;
     std::int64_t lastRetentionCheckMs = 0;
+    std::unique_ptr<MetadataLog> metadataLog;
+    bool opened = false; // open() completed: close() may mark the logs clean
     bool closed = false;
 };
 
 struct ClusterAccess {
-    static void saveMetadata(Cluster& c);
+    // ---- metadata persistence (metadata_log.h): a snapshot plus one change record per change
+    static nlohmann::json snapshotJson(const Cluster& c);
+    static nlohmann::json topicJson(const TopicMeta& t);
+    static nlohmann::json partitionJson(const PartitionMeta& p);
+    static TopicMeta parseTopic(const nlohmann::json& jt);
+    static PartitionMeta parsePartition(const nlohmann::json& jp);
     static void loadMetadata(Cluster& c, const nlohmann::json& j);
+    static void applyChange(Cluster& c, const nlohmann::json& change);
+    static void recordChange(Cluster& c, const nlohmann::json& change);
+    static void writeSnapshot(Cluster& c);
+    static void recordTopic(Cluster& c, const TopicMeta& t);
+    static void recordPartition(Cluster& c, const std::string& topic, const PartitionMeta& p);
+    static void recordTopicDeleted(Cluster& c, const std::string& topic, const protocol::Uuid& id);
+    static void recordBrokerConfigs(Cluster& c);
+    static void recordProducerId(Cluster& c);
+
     static std::expected<void, protocol::Error> openReplica(Cluster& c, std::int32_t brokerId,
                                                             const TopicMeta& topic,
                                                             const PartitionMeta& meta);
+    static void addReplica(Cluster& c, std::int32_t brokerId, const TopicMeta& topic,
+                           const PartitionMeta& meta, std::unique_ptr<storage::Log> log);
+    // Opens every hosted replica's log on num.recovery.threads.per.data.dir threads per broker.
+    static std::expected<void, protocol::Error> openAllReplicas(Cluster& c);
+    static fs::path cleanShutdownMarker(const Cluster& c, std::int32_t brokerId) {
+        return c.m_dataDir / fmt::format("broker-{}", brokerId) / kCleanShutdownFile;
+    }
     static void applyLeadership(Cluster& c, const std::string& topic, PartitionMeta& meta);
     // Closes and deletes the replicas of `topic` with partition >= fromPartition on every broker.
     static void removeReplicas(Cluster& c, const std::string& topic, std::int32_t fromPartition = 0);
+    // The directory a replica that failed to open left (Log::open creates it first).
+    static void removeReplicaDir(Cluster& c, std::int32_t brokerId, const std::string& topic,
+                                 std::int32_t partition) {
+        const fs::path dir = replicaDir(c, brokerId, topic, partition);
+        std::error_code ec;
+        if (fs::is_directory(dir, ec)) {
+            (void)storage::Log::removeDir(dir);
+        }
+    }
     static void replicate(Cluster& c, Partition& leader, std::span<const std::uint8_t> bytes,
                           std::int64_t previousEnd, const std::shared_ptr<const void>& owner);
     static storage::LogWriter* writerFor(Cluster& c, std::int32_t brokerId);
@@ -152,6 +204,8 @@ Cluster::Cluster(asio::io_context& io, EngineOptions options)
     }
     m_controllerId = m_brokers.empty() ? -1 : m_brokers.front().id;
     m_brokerConfigs = m_options.brokerConfigs;
+    m_impl->filePool =
+        std::make_unique<storage::FilePool>(std::max<std::size_t>(m_options.segmentFiles, 1));
     m_impl->groups = std::make_unique<GroupCoordinator>(*this);
 }
 
@@ -278,7 +332,7 @@ Partition* Cluster::partition(std::int32_t brokerId, std::string_view topicName,
 
 std::int64_t Cluster::allocateProducerId() {
     const std::int64_t id = m_impl->nextProducerId++;
-    ClusterAccess::saveMetadata(*this);
+    ClusterAccess::recordProducerId(*this);
     return id;
 }
 
@@ -286,7 +340,29 @@ GroupCoordinator& Cluster::groups() { return *m_impl->groups; }
 
 // ---------------------------------------------------------------- persistence
 
-void ClusterAccess::saveMetadata(Cluster& c) {
+nlohmann::json ClusterAccess::partitionJson(const PartitionMeta& p) {
+    return {{"partition", p.partition},
+            {"replicas", p.replicas},
+            {"isr", p.isr},
+            {"leader", p.leader},
+            {"leaderEpoch", p.leaderEpoch},
+            {"partitionEpoch", p.partitionEpoch}};
+}
+
+nlohmann::json ClusterAccess::topicJson(const TopicMeta& t) {
+    nlohmann::json parts = nlohmann::json::array();
+    for (const auto& p : t.partitions) {
+        parts.push_back(partitionJson(p));
+    }
+    return {{"name", t.name},
+            {"id", uuidHex(t.id)},
+            {"internal", t.internal},
+            {"configs", t.configs},
+            {"partitions", parts}};
+}
+
+// The snapshot: the format of the metadata.json that earlier versions rewrote on every change.
+nlohmann::json ClusterAccess::snapshotJson(const Cluster& c) {
     nlohmann::json j;
     j["version"] = 1;
     j["clusterId"] = c.m_clusterId;
@@ -299,39 +375,33 @@ void ClusterAccess::saveMetadata(Cluster& c) {
     j["brokers"] = brokers;
     nlohmann::json topics = nlohmann::json::array();
     for (const auto& [name, t] : c.m_topics) {
-        nlohmann::json parts = nlohmann::json::array();
-        for (const auto& p : t.partitions) {
-            parts.push_back({{"partition", p.partition},
-                             {"replicas", p.replicas},
-                             {"isr", p.isr},
-                             {"leader", p.leader},
-                             {"leaderEpoch", p.leaderEpoch},
-                             {"partitionEpoch", p.partitionEpoch}});
-        }
-        topics.push_back({{"name", name},
-                          {"id", uuidHex(t.id)},
-                          {"internal", t.internal},
-                          {"configs", t.configs},
-                          {"partitions", parts}});
+        topics.push_back(topicJson(t));
     }
     j["topics"] = topics;
-    const fs::path dir = c.m_dataDir / "cluster";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    const fs::path tmp = dir / "metadata.json.tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << j.dump(1);
-        out.flush();
-        if (!out) {
-            spdlog::error("cannot write {}", tmp.string());
-            return;
-        }
+    return j;
+}
+
+PartitionMeta ClusterAccess::parsePartition(const nlohmann::json& jp) {
+    PartitionMeta p;
+    p.partition = jp.at("partition").get<std::int32_t>();
+    p.replicas = jp.at("replicas").get<std::vector<std::int32_t>>();
+    p.isr = jp.at("isr").get<std::vector<std::int32_t>>();
+    p.leader = jp.at("leader").get<std::int32_t>();
+    p.leaderEpoch = jp.at("leaderEpoch").get<std::int32_t>();
+    p.partitionEpoch = jp.value("partitionEpoch", 0);
+    return p;
+}
+
+TopicMeta ClusterAccess::parseTopic(const nlohmann::json& jt) {
+    TopicMeta t;
+    t.name = jt.at("name").get<std::string>();
+    t.id = uuidFromHex(jt.at("id").get<std::string>());
+    t.internal = jt.value("internal", false);
+    t.configs = jt.value("configs", std::map<std::string, std::string>{});
+    for (const auto& jp : jt.at("partitions")) {
+        t.partitions.push_back(parsePartition(jp));
     }
-    fs::rename(tmp, dir / "metadata.json", ec);
-    if (ec) {
-        spdlog::error("cannot replace cluster metadata: {}", ec.message());
-    }
+    return t;
 }
 
 void ClusterAccess::loadMetadata(Cluster& c, const nlohmann::json& j) {
@@ -343,23 +413,97 @@ void ClusterAccess::loadMetadata(Cluster& c, const nlohmann::json& j) {
         }
     }
     for (const auto& jt : j.value("topics", nlohmann::json::array())) {
-        TopicMeta t;
-        t.name = jt.at("name").get<std::string>();
-        t.id = uuidFromHex(jt.at("id").get<std::string>());
-        t.internal = jt.value("internal", false);
-        t.configs = jt.value("configs", std::map<std::string, std::string>{});
-        for (const auto& jp : jt.at("partitions")) {
-            PartitionMeta p;
-            p.partition = jp.at("partition").get<std::int32_t>();
-            p.replicas = jp.at("replicas").get<std::vector<std::int32_t>>();
-            p.isr = jp.at("isr").get<std::vector<std::int32_t>>();
-            p.leader = jp.at("leader").get<std::int32_t>();
-            p.leaderEpoch = jp.at("leaderEpoch").get<std::int32_t>();
-            p.partitionEpoch = jp.value("partitionEpoch", 0);
-            t.partitions.push_back(std::move(p));
-        }
-        c.m_topics.emplace(t.name, std::move(t));
+        TopicMeta t = parseTopic(jt);
+        c.m_topics.insert_or_assign(t.name, std::move(t));
     }
+}
+
+// One change record, replayed over the snapshot in order. Every record is an absolute value
+// (the whole topic, the whole partition, the whole broker config set), so replaying records the
+// snapshot already holds changes nothing.
+void ClusterAccess::applyChange(Cluster& c, const nlohmann::json& change) {
+    const std::string op = change.at("op").get<std::string>();
+    if (op == "topic") {
+        TopicMeta t = parseTopic(change.at("topic"));
+        c.m_topics.insert_or_assign(t.name, std::move(t));
+    } else if (op == "partition") {
+        auto it = c.m_topics.find(change.at("topic").get<std::string>());
+        PartitionMeta p = parsePartition(change.at("partition"));
+        if (it != c.m_topics.end() &&
+            uuidHex(it->second.id) == change.at("id").get<std::string>() && p.partition >= 0 &&
+            p.partition < static_cast<std::int32_t>(it->second.partitions.size())) {
+            it->second.partitions[static_cast<std::size_t>(p.partition)] = std::move(p);
+        }
+    } else if (op == "deleteTopic") {
+        auto it = c.m_topics.find(change.at("topic").get<std::string>());
+        if (it != c.m_topics.end() &&
+            uuidHex(it->second.id) == change.at("id").get<std::string>()) {
+            c.m_topics.erase(it);
+        }
+    } else if (op == "brokerConfigs") {
+        c.m_brokerConfigs = c.m_options.brokerConfigs;
+        for (const auto& [k, v] : change.at("configs").items()) {
+            c.m_brokerConfigs.try_emplace(k, v.get<std::string>());
+        }
+    } else if (op == "producerId") {
+        c.m_impl->nextProducerId =
+            std::max(c.m_impl->nextProducerId, change.at("next").get<std::int64_t>());
+    } else {
+        throw std::runtime_error("unknown change '" + op + "'");
+    }
+}
+
+void ClusterAccess::writeSnapshot(Cluster& c) {
+    if (!c.m_impl->metadataLog) {
+        return;
+    }
+    if (auto r = c.m_impl->metadataLog->writeSnapshot(snapshotJson(c).dump(1)); !r) {
+        spdlog::error("cannot write the cluster metadata snapshot: {}", r.error().message);
+    }
+}
+
+void ClusterAccess::recordChange(Cluster& c, const nlohmann::json& change) {
+    MetadataLog* log = c.m_impl->metadataLog.get();
+    if (log == nullptr) {
+        return;
+    }
+    if (auto r = log->append(change.dump()); !r) {
+        // The change stays in memory; a snapshot (if it can be written) persists it.
+        spdlog::error("cannot append to the metadata change log: {}", r.error().message);
+        writeSnapshot(c);
+        return;
+    }
+    if (log->compactionDue()) {
+        writeSnapshot(c);
+    }
+}
+
+void ClusterAccess::recordTopic(Cluster& c, const TopicMeta& t) {
+    recordChange(c, {{"op", "topic"}, {"topic", topicJson(t)}});
+}
+
+void ClusterAccess::recordPartition(Cluster& c, const std::string& topic, const PartitionMeta& p) {
+    const TopicMeta* t = c.topic(topic);
+    if (t == nullptr) {
+        return;
+    }
+    recordChange(c, {{"op", "partition"},
+                     {"topic", topic},
+                     {"id", uuidHex(t->id)},
+                     {"partition", partitionJson(p)}});
+}
+
+void ClusterAccess::recordTopicDeleted(Cluster& c, const std::string& topic,
+                                       const protocol::Uuid& id) {
+    recordChange(c, {{"op", "deleteTopic"}, {"topic", topic}, {"id", uuidHex(id)}});
+}
+
+void ClusterAccess::recordBrokerConfigs(Cluster& c) {
+    recordChange(c, {{"op", "brokerConfigs"}, {"configs", c.m_brokerConfigs}});
+}
+
+void ClusterAccess::recordProducerId(Cluster& c) {
+    recordChange(c, {{"op", "producerId"}, {"next", c.m_impl->nextProducerId}});
 }
 
 std::expected<void, protocol::Error> Cluster::open() {
@@ -370,37 +514,49 @@ std::expected<void, protocol::Error> Cluster::open() {
         return std::unexpected(makeError(ErrorCode::KafkaStorageError,
                                          "cannot create data dir " + m_dataDir.string() + ": " + ec.message()));
     }
-    const fs::path metaFile = m_dataDir / "cluster" / "metadata.json";
-    if (fs::exists(metaFile)) {
-        try {
-            std::ifstream in(metaFile);
-            ClusterAccess::loadMetadata(*this, nlohmann::json::parse(in));
-        } catch (const std::exception& e) {
-            return std::unexpected(makeError(ErrorCode::KafkaStorageError,
-                                             "cannot read " + metaFile.string() + ": " + e.what()));
-        }
-        spdlog::info("loaded cluster {} with {} topics from {}", m_clusterId, m_topics.size(),
-                     m_dataDir.string());
+    // The snapshot (metadata.json, also what earlier versions wrote) and the change log after it.
+    const fs::path metaDir = m_dataDir / "cluster";
+    MetadataLog::Contents stored;
+    auto metadataLog = MetadataLog::open(metaDir, stored);
+    if (!metadataLog) {
+        return std::unexpected(metadataLog.error());
     }
+    if (!stored.snapshot.empty()) {
+        try {
+            ClusterAccess::loadMetadata(*this, nlohmann::json::parse(stored.snapshot));
+        } catch (const std::exception& e) {
+            return std::unexpected(makeError(
+                ErrorCode::KafkaStorageError,
+                "cannot read " + MetadataLog::snapshotPath(metaDir).string() + ": " + e.what()));
+        }
+    }
+    for (std::size_t i = 0; i < stored.records.size(); ++i) {
+        try {
+            ClusterAccess::applyChange(*this, nlohmann::json::parse(stored.records[i]));
+        } catch (const std::exception& e) {
+            return std::unexpected(
+                makeError(ErrorCode::KafkaStorageError,
+                          fmt::format("cannot apply record {} of {}: {}", i + 1,
+                                      MetadataLog::logPath(metaDir).string(), e.what())));
+        }
+    }
+    if (!stored.snapshot.empty() || !stored.records.empty()) {
+        spdlog::info("loaded cluster {} with {} topics from {} ({} change records)", m_clusterId,
+                     m_topics.size(), m_dataDir.string(), stored.records.size());
+    }
+    m_impl->metadataLog = std::move(*metadataLog);
     if (m_clusterId.empty()) {
         m_clusterId = uuidToBase64(randomUuid());
     }
-    // Open every replica hosted by a known broker; a replica on a broker that no longer exists
-    // (fewer brokers than last time) is dropped from the replica set's live view, not deleted.
-    for (auto& [name, t] : m_topics) {
-        for (auto& p : t.partitions) {
-            for (auto b : p.replicas) {
-                if (broker(b) == nullptr) {
-                    continue;
-                }
-                if (auto r = ClusterAccess::openReplica(*this, b, t, p); !r) {
-                    return std::unexpected(r.error());
-                }
-            }
-        }
+    if (!m_impl->metadataLog->hasSnapshot()) {
+        ClusterAccess::writeSnapshot(*this); // a new data dir: its cluster id and brokers
+    }
+    if (auto r = ClusterAccess::openAllReplicas(*this); !r) {
+        return std::unexpected(r.error());
     }
     for (auto& [name, t] : m_topics) {
         for (auto& p : t.partitions) {
+            const PartitionMeta before = p;
             p.isr.erase(std::remove_if(p.isr.begin(), p.isr.end(),
                                        [&](std::int32_t b) { return !isRunning(b); }),
                         p.isr.end());
@@ -412,12 +568,18 @@ std::expected<void, protocol::Error> Cluster::open() {
                         break;
                     }
                 }
-                ++p.leaderEpoch;
+                if (p.leader != before.leader) {
+                    ++p.leaderEpoch; // an offline partition that stays offline keeps its epoch
+                }
+            }
+            if (p.isr != before.isr || p.leader != before.leader ||
+                p.leaderEpoch != before.leaderEpoch) {
+                ClusterAccess::recordPartition(*this, name, p);
             }
             ClusterAccess::applyLeadership(*this, name, p);
         }
     }
-    ClusterAccess::saveMetadata(*this);
+    m_impl->opened = true;
     if (const TopicMeta* offsets = topic(kOffsetsTopic)) {
         for (const auto& p : offsets->partitions) {
             if (Partition* leader = partition(p.leader, kOffsetsTopic, p.partition)) {
@@ -462,8 +624,8 @@ void Cluster::close() {
         m_impl->isrTimer->cancel();
     }
     m_impl->isrTick.reset();
-    if (!m_dataDir.empty()) {
-        ClusterAccess::saveMetadata(*this);
+    if (m_impl->metadataLog && m_impl->metadataLog->records() > 0) {
+        ClusterAccess::writeSnapshot(*this); // the next start reads one file
     }
     for (auto& [b, replicas] : m_impl->replicas) {
         for (auto& [key, p] : replicas) {
@@ -471,6 +633,23 @@ void Cluster::close() {
         }
     }
     m_impl->replicas.clear();
+    if (!m_impl->opened) {
+        return; // logs that were never opened may still need recovery
+    }
+    // Every log of every broker is flushed and closed: the next start trusts them.
+    for (const auto& b : m_brokers) {
+        const fs::path marker = ClusterAccess::cleanShutdownMarker(*this, b.id);
+        std::error_code ec;
+        fs::create_directories(marker.parent_path(), ec);
+        const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || ::fsync(fd) != 0) {
+            spdlog::error("cannot write {}: {}", marker.string(), std::strerror(errno));
+        }
+        if (fd >= 0) {
+            ::close(fd);
+        }
+        fsyncDir(marker.parent_path());
+    }
 }
 
 storage::LogConfig ClusterAccess::logConfigFor(const Cluster& c, const TopicMeta& topic) {
@@ -498,19 +677,98 @@ std::expected<void, protocol::Error> ClusterAccess::openReplica(Cluster& c, std:
                                                                 const TopicMeta& topic,
                                                                 const PartitionMeta& meta) {
     auto log = storage::Log::open(replicaDir(c, brokerId, topic.name, meta.partition),
-                                  logConfigFor(c, topic));
+                                  logConfigFor(c, topic), {.pool = c.m_impl->filePool.get()});
     if (!log) {
         return std::unexpected(log.error());
     }
-    (*log)->setWriter(writerFor(c, brokerId));
-    auto replica = std::make_unique<Partition>(topic.name, meta.partition, brokerId, std::move(*log));
+    addReplica(c, brokerId, topic, meta, std::move(*log));
+    return {};
+}
+
+std::expected<void, protocol::Error> ClusterAccess::openAllReplicas(Cluster& c) {
+    // A replica on a broker that no longer exists (fewer brokers than last time) is dropped from
+    // the replica set's live view, not deleted.
+    struct Job {
+        std::int32_t brokerId;
+        const TopicMeta* topic;
+        const PartitionMeta* meta;
+        std::size_t config;
+        std::optional<std::expected<std::unique_ptr<storage::Log>, protocol::Error>> log;
+    };
+    std::vector<storage::LogConfig> configs;
+    std::vector<Job> jobs;
+    for (const auto& [name, t] : c.m_topics) {
+        configs.push_back(logConfigFor(c, t));
+        for (const auto& p : t.partitions) {
+            for (auto b : p.replicas) {
+                if (c.broker(b) != nullptr) {
+                    jobs.push_back(Job{b, &t, &p, configs.size() - 1, std::nullopt});
+                }
+            }
+        }
+    }
+    std::map<std::int32_t, bool> clean;
+    for (const auto& b : c.m_brokers) {
+        std::error_code ec;
+        clean[b.id] = fs::exists(cleanShutdownMarker(c, b.id), ec);
+    }
+    // Kafka's num.recovery.threads.per.data.dir, for each broker's dir.
+    const auto perBroker =
+        std::max<std::int64_t>(1, c.brokerConfigInt("num.recovery.threads.per.data.dir"));
+    const std::size_t threads =
+        std::min<std::size_t>(jobs.size(), static_cast<std::size_t>(perBroker) *
+                                               std::max<std::size_t>(c.m_brokers.size(), 1));
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+            Job& job = jobs[i];
+            job.log = storage::Log::open(
+                replicaDir(c, job.brokerId, job.topic->name, job.meta->partition),
+                configs[job.config],
+                {.pool = c.m_impl->filePool.get(), .cleanShutdown = clean.at(job.brokerId)});
+        }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t i = 1; i < threads; ++i) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (auto& t : pool) {
+        t.join();
+    }
+    std::size_t cleanLogs = 0;
+    for (auto& job : jobs) {
+        if (!*job.log) {
+            return std::unexpected(job.log->error());
+        }
+        cleanLogs += clean.at(job.brokerId) ? 1 : 0;
+        addReplica(c, job.brokerId, *job.topic, *job.meta, std::move(**job.log));
+    }
+    if (!jobs.empty()) {
+        spdlog::info("opened {} logs on {} threads ({} after a clean shutdown)", jobs.size(),
+                     std::max<std::size_t>(threads, 1), cleanLogs);
+    }
+    // The logs are open (and recovered): from now on a crash needs recovery again.
+    for (const auto& b : c.m_brokers) {
+        std::error_code ec;
+        if (fs::remove(cleanShutdownMarker(c, b.id), ec)) {
+            fsyncDir(cleanShutdownMarker(c, b.id).parent_path());
+        }
+    }
+    return {};
+}
+
+void ClusterAccess::addReplica(Cluster& c, std::int32_t brokerId, const TopicMeta& topic,
+                               const PartitionMeta& meta, std::unique_ptr<storage::Log> log) {
+    log->setWriter(writerFor(c, brokerId));
+    auto replica =
+        std::make_unique<Partition>(topic.name, meta.partition, brokerId, std::move(log));
     PartitionAccess::state(*replica).onAppend = [&c](Partition& leader, std::span<const std::uint8_t> bytes,
                                                      std::int64_t previousEnd,
                                                      const std::shared_ptr<const void>& owner) {
         replicate(c, leader, bytes, previousEnd, owner);
     };
     c.m_impl->replicas[brokerId][ReplicaKey{topic.name, meta.partition}] = std::move(replica);
-    return {};
 }
 
 // Makes every hosted replica of `meta` agree with the controller's view: the leader knows it leads
@@ -672,7 +930,7 @@ void ClusterAccess::updateHighWatermark(Cluster& c, Partition& leader, Partition
     hw = std::max(hw, leader.highWatermark());
     if (isrChanged) {
         ++meta.partitionEpoch;
-        saveMetadata(c);
+        recordPartition(c, leader.topic(), meta);
     }
     PartitionAccess::setHighWatermark(leader, hw);
     for (const auto& [b, progress] : state.followers) {
@@ -711,7 +969,7 @@ void ClusterAccess::checkIsr(Cluster& c) {
             }
             if (changed) {
                 ++meta.partitionEpoch;
-                saveMetadata(c);
+                recordPartition(c, name, meta);
             }
             updateHighWatermark(c, *leader, meta);
         }
@@ -873,15 +1131,17 @@ std::expected<const TopicMeta*, protocol::Error> Cluster::createTopic(const NewT
                 spdlog::error("{}", error.message);
                 const std::string name = created.name;
                 ClusterAccess::removeReplicas(*this, name);
+                ClusterAccess::removeReplicaDir(*this, b, name, p.partition);
                 m_topics.erase(name);
                 return std::unexpected(std::move(error));
             }
         }
     }
+    // The topic's record first: ISR records of its partitions (applyLeadership) follow it.
+    ClusterAccess::recordTopic(*this, created);
     for (auto& p : created.partitions) {
         ClusterAccess::applyLeadership(*this, created.name, p);
     }
-    ClusterAccess::saveMetadata(*this);
     spdlog::info("created topic {} ({} partitions, RF {})", created.name, created.partitions.size(),
                  created.partitions.empty() ? 0 : created.partitions.front().replicas.size());
     return &created;
@@ -897,9 +1157,10 @@ std::expected<void, protocol::Error> Cluster::deleteTopic(std::string_view name)
         return std::unexpected(makeError(ErrorCode::TopicDeletionDisabled, "delete.topic.enable is false"));
     }
     const std::string topicName = it->first;
+    const protocol::Uuid id = it->second.id;
     ClusterAccess::removeReplicas(*this, topicName);
     m_topics.erase(it);
-    ClusterAccess::saveMetadata(*this);
+    ClusterAccess::recordTopicDeleted(*this, topicName, id);
     spdlog::info("deleted topic {}", topicName);
     return {};
 }
@@ -982,13 +1243,17 @@ Cluster::createPartitions(std::string_view topicName, std::int32_t totalCount,
                                                    t.name, p.partition, b, r.error().message));
                 spdlog::error("{}", error.message);
                 ClusterAccess::removeReplicas(*this, t.name, current);
+                ClusterAccess::removeReplicaDir(*this, b, t.name, p.partition);
                 t.partitions.resize(static_cast<std::size_t>(current));
                 return std::unexpected(std::move(error));
             }
         }
-        ClusterAccess::applyLeadership(*this, t.name, t.partitions.back());
     }
-    ClusterAccess::saveMetadata(*this);
+    ClusterAccess::recordTopic(*this, t);
+    for (std::size_t i = 0; i < added.size(); ++i) {
+        ClusterAccess::applyLeadership(*this, t.name,
+                                       t.partitions[static_cast<std::size_t>(current) + i]);
+    }
     return {};
 }
 
@@ -1015,7 +1280,7 @@ Cluster::alterTopicConfigs(std::string_view topicName, std::map<std::string, std
             }
         }
     }
-    ClusterAccess::saveMetadata(*this);
+    ClusterAccess::recordTopic(*this, it->second);
     return {};
 }
 
@@ -1047,7 +1312,7 @@ Cluster::alterBrokerConfigs(std::map<std::string, std::string> overrides, bool v
             }
         }
     }
-    ClusterAccess::saveMetadata(*this);
+    ClusterAccess::recordBrokerConfigs(*this);
     return {};
 }
 

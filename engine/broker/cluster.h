@@ -32,6 +32,9 @@ struct EngineOptions {
     std::uint16_t basePort = 9092; // broker i (0-based) listens on basePort + i; 0 = ephemeral
     int ioThreads = 2;
     std::map<std::string, std::string> brokerConfigs; // broker config overrides (num.partitions ...)
+    // Open .log files of sealed segments kept by the whole engine (storage::FilePool); only
+    // each replica's active segment holds its own descriptor besides these.
+    std::size_t segmentFiles = 256;
 };
 
 struct NewTopic {

@@ -15,9 +15,9 @@ namespace faultline::broker {
 namespace fs = std::filesystem;
 
 namespace {
-// Every replica keeps its segment, index and time index open (3 descriptors per replica and
-// segment): a sandbox with a few hundred partitions at RF 3 passes the common soft limit of 1024.
-// Raise the soft limit to the hard one, as Kafka's packaging does.
+// Every replica keeps its active segment's .log open (older segments share a bounded pool, see
+// EngineOptions::segmentFiles): a sandbox with a thousand partitions at RF 3 passes the common
+// soft limit of 1024. Raise the soft limit to the hard one, as Kafka's packaging does.
 void raiseFileLimit() {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {

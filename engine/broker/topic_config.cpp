@@ -185,6 +185,10 @@ const std::vector<ConfigDef>& brokerDefs() {
                                 "With acks=all, the fewest in-sync replicas that must acknowledge "
                                 "a write."),
                             1));
+        d.push_back(readOnly(atLeast(def("num.recovery.threads.per.data.dir", T::Int, "2", "",
+                                         "Threads per broker that open (and recover) its logs "
+                                         "at start-up."),
+                                     1)));
         d.push_back(readOnly(atLeast(def("offsets.topic.num.partitions", T::Int, "50", "",
                                          "Partitions of __consumer_offsets."),
                                      1)));

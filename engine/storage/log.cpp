@@ -42,30 +42,32 @@ std::optional<std::int64_t> parseSegmentName(const std::string& stem) {
 
 } // namespace
 
-Log::Log(std::filesystem::path dir, LogConfig config)
-    : m_dir(std::move(dir)), m_config(config), m_epochs(m_dir / kEpochFile),
+Log::Log(std::filesystem::path dir, LogConfig config, FilePool& pool)
+    : m_dir(std::move(dir)), m_config(config), m_pool(&pool), m_epochs(m_dir / kEpochFile),
       m_lastFlushMs(wallClockMs()) {}
 
 Log::~Log() {
     close();
 }
 
-std::expected<std::unique_ptr<Log>, Error> Log::open(std::filesystem::path dir, LogConfig config) {
+std::expected<std::unique_ptr<Log>, Error> Log::open(std::filesystem::path dir, LogConfig config,
+                                                     LogOpenOptions options) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
         return std::unexpected(makeError(ErrorCode::KafkaStorageError,
                                          "create " + dir.string() + ": " + ec.message()));
     }
-    std::unique_ptr<Log> log(new Log(std::move(dir), config));
-    if (auto r = log->load(); !r) {
+    FilePool& pool = options.pool != nullptr ? *options.pool : FilePool::fallback();
+    std::unique_ptr<Log> log(new Log(std::move(dir), config, pool));
+    if (auto r = log->load(options.cleanShutdown); !r) {
         log->m_closed = true;
         return std::unexpected(r.error());
     }
     return log;
 }
 
-std::expected<void, Error> Log::load() {
+std::expected<void, Error> Log::load(bool cleanShutdown) {
     std::vector<std::int64_t> bases;
     std::vector<std::filesystem::path> indexFiles;
     std::error_code ec;
@@ -113,10 +115,12 @@ std::expected<void, Error> Log::load() {
 
     for (std::size_t i = 0; i < bases.size(); ++i) {
         const bool last = i + 1 == bases.size();
-        auto seg = LogSegment::open(m_dir, bases[i], m_config.indexIntervalBytes, last);
+        auto seg = LogSegment::open(m_dir, bases[i], m_config.indexIntervalBytes, *m_pool, last,
+                                    last && !cleanShutdown);
         if (!seg) {
             return std::unexpected(seg.error());
         }
+        m_recoveredBytes += (*seg)->recoveredBytes();
         m_segments.emplace(bases[i], std::move(*seg));
     }
     // A previous segment whose offsets do not reach the next one is a hole: keep what is dense.
@@ -133,7 +137,7 @@ std::expected<void, Error> Log::load() {
     }
     if (m_segments.empty()) {
         const std::int64_t base = std::max<std::int64_t>(storedStart, 0);
-        auto seg = LogSegment::create(m_dir, base, m_config.indexIntervalBytes);
+        auto seg = LogSegment::create(m_dir, base, m_config.indexIntervalBytes, *m_pool);
         if (!seg) {
             return std::unexpected(seg.error());
         }
@@ -150,9 +154,14 @@ std::expected<void, Error> Log::load() {
                      m_logStartOffset, logEndOffset());
         truncateFullyAndStartAt(m_logStartOffset);
     } else {
-        m_epochs.truncateFromEnd(logEndOffset());
+        // Entries past the end belong to data this log no longer has. One starting exactly at
+        // the end is kept: a leader's epoch begun before anything was appended in it (dropping it
+        // rewrote and fsynced the checkpoint of every idle leader at every start).
+        m_epochs.truncateFromEnd(logEndOffset() + 1);
         m_epochs.truncateFromStart(m_logStartOffset);
-        if (storedStart != m_logStartOffset) {
+        // A missing file means the first segment's base: a new log needs no file (and no fsync).
+        if (storedStart != m_logStartOffset &&
+            !(storedStart < 0 && m_logStartOffset == m_segments.begin()->first)) {
             persistLogStartOffset();
         }
     }
@@ -194,12 +203,13 @@ std::vector<std::int64_t> Log::segmentBaseOffsets() const {
 
 std::expected<void, Error> Log::roll() {
     LogSegment& old = activeSegment();
-    old.appendFinalTimeEntry();
     const std::int64_t base = old.nextOffset();
-    auto seg = LogSegment::create(m_dir, base, m_config.indexIntervalBytes);
+    auto seg = LogSegment::create(m_dir, base, m_config.indexIntervalBytes, *m_pool);
     if (!seg) {
         return std::unexpected(seg.error());
     }
+    old.appendFinalTimeEntry();
+    old.seal(); // its indexes are complete on file; its .log is opened through the pool
     m_segments.emplace(base, std::move(*seg));
     return {};
 }
@@ -395,11 +405,15 @@ std::expected<AppendInfo, Error> Log::appendAsFollower(std::span<const std::uint
         seg.setRollBaseMs(nowMs);
     }
     if (m_writer != nullptr && owner) {
+        auto file = seg.logFile();
+        if (!file) {
+            return std::unexpected(file.error());
+        }
         auto position = seg.appendDeferred(batches, *spans);
         if (!position) {
             return std::unexpected(position.error());
         }
-        m_writer->submit(LogWriter::Write{seg.logFile(), *position, batches, std::move(owner),
+        m_writer->submit(LogWriter::Write{std::move(*file), *position, batches, std::move(owner),
                                           m_pending, info.firstOffset});
     } else if (auto r = seg.append(batches, *spans); !r) {
         return std::unexpected(r.error());
@@ -484,9 +498,13 @@ std::expected<RecordsReadResult, Error> Log::readRecords(std::int64_t offset, st
     if (end == position) {
         return result;
     }
+    auto file = seg->logFile();
+    if (!file) {
+        return std::unexpected(file.error());
+    }
     rememberRead(next, *seg, end);
     result.records = protocol::Records::fromExternal(std::make_shared<const FileSlice>(
-        seg->logFile(), position, static_cast<std::size_t>(end - position)));
+        std::move(*file), position, static_cast<std::size_t>(end - position)));
     result.nextOffset = next;
     return result;
 }
@@ -589,8 +607,15 @@ std::optional<std::pair<std::int64_t, std::int64_t>> Log::maxTimestampAndOffset(
 }
 
 void Log::deleteSegment(std::map<std::int64_t, std::unique_ptr<LogSegment>>::iterator it) {
+    const bool wasLast = std::next(it) == m_segments.end();
     it->second->remove();
     m_segments.erase(it);
+    if (wasLast && !m_segments.empty()) {
+        // The segment before it is the active one again and is written to.
+        if (auto r = activeSegment().activate(); !r) {
+            spdlog::error("log {}: {}", m_dir.string(), r.error().message);
+        }
+    }
 }
 
 void Log::clearReadHints() const {
@@ -628,7 +653,7 @@ void Log::truncateFullyAndStartAt(std::int64_t offset) {
     while (!m_segments.empty()) {
         deleteSegment(m_segments.begin());
     }
-    auto seg = LogSegment::create(m_dir, offset, m_config.indexIntervalBytes);
+    auto seg = LogSegment::create(m_dir, offset, m_config.indexIntervalBytes, *m_pool);
     if (!seg) {
         spdlog::error("log {}: cannot create segment at {}: {}", m_dir.string(), offset,
                       seg.error().message);

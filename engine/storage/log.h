@@ -4,6 +4,7 @@
 #include "engine/protocol/error_code.h"
 #include "engine/protocol/record_batch.h"
 #include "engine/protocol/wire.h"
+#include "engine/storage/file_pool.h"
 #include "engine/storage/leader_epoch_cache.h"
 #include "engine/storage/log_writer.h"
 
@@ -37,6 +38,15 @@ struct LogConfig {
     bool logAppendTime = false; // message.timestamp.type=LogAppendTime
 };
 
+struct LogOpenOptions {
+    // Opens the .log files of sealed segments on demand (nullptr: FilePool::fallback()).
+    FilePool* pool = nullptr;
+    // The log was closed cleanly (the caller keeps the marker, as Kafka keeps
+    // .kafka_cleanshutdown per log dir): its active segment is trusted like the older ones
+    // (indexes loaded, only the tail after the last index entry scanned) instead of CRC-checked.
+    bool cleanShutdown = false;
+};
+
 struct AppendInfo {
     std::int64_t firstOffset = -1;
     std::int64_t lastOffset = -1;
@@ -59,11 +69,12 @@ struct ReadResult {
 
 class Log {
 public:
-    // Opens or creates; recovers: scans the active (last) segment, truncates a torn/corrupt tail
-    // at the last valid batch, rebuilds .index/.timeindex when missing or inconsistent, loads the
-    // epoch cache and the log start offset.
+    // Opens or creates; recovers: unless options.cleanShutdown, CRC-checks the active (last)
+    // segment and truncates a torn/corrupt tail at the last valid batch; rebuilds
+    // .index/.timeindex when missing or inconsistent; loads the epoch cache and the log start
+    // offset.
     [[nodiscard]] static std::expected<std::unique_ptr<Log>, protocol::Error>
-    open(std::filesystem::path dir, LogConfig config);
+    open(std::filesystem::path dir, LogConfig config, LogOpenOptions options = {});
 
     ~Log();
     Log(const Log&) = delete;
@@ -129,6 +140,8 @@ public:
 
     [[nodiscard]] std::int64_t sizeBytes() const;
     [[nodiscard]] std::size_t segmentCount() const { return m_segments.size(); }
+    // Bytes CRC-checked by recovery when the log was opened (0 after a clean shutdown).
+    [[nodiscard]] std::int64_t recoveredBytes() const { return m_recoveredBytes; }
     // Base offsets of the segments, oldest first.
     [[nodiscard]] std::vector<std::int64_t> segmentBaseOffsets() const;
 
@@ -148,9 +161,9 @@ public:
     removeDir(const std::filesystem::path& dir);
 
 private:
-    Log(std::filesystem::path dir, LogConfig config);
+    Log(std::filesystem::path dir, LogConfig config, FilePool& pool);
 
-    [[nodiscard]] std::expected<void, protocol::Error> load();
+    [[nodiscard]] std::expected<void, protocol::Error> load(bool cleanShutdown);
     [[nodiscard]] LogSegment& activeSegment() const;
     [[nodiscard]] LogSegment* segmentFor(std::int64_t offset) const;
     [[nodiscard]] std::expected<void, protocol::Error> roll();
@@ -183,7 +196,9 @@ private:
 
     std::filesystem::path m_dir;
     LogConfig m_config;
+    FilePool* m_pool;
     std::map<std::int64_t, std::unique_ptr<LogSegment>> m_segments;
+    std::int64_t m_recoveredBytes = 0;
     std::int64_t m_logStartOffset = 0;
     LeaderEpochCache m_epochs;
     std::int64_t m_unflushedMessages = 0;

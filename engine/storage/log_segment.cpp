@@ -87,8 +87,9 @@ std::string LogSegment::fileStem(std::int64_t baseOffset) {
 }
 
 LogSegment::LogSegment(const std::filesystem::path& dir, std::int64_t baseOffset,
-                       std::int32_t indexIntervalBytes)
-    : m_baseOffset(baseOffset), m_nextOffset(baseOffset), m_indexInterval(indexIntervalBytes) {
+                       std::int32_t indexIntervalBytes, FilePool& pool)
+    : m_pool(&pool), m_poolKey(pool.newKey()), m_baseOffset(baseOffset), m_nextOffset(baseOffset),
+      m_indexInterval(indexIntervalBytes) {
     const std::string stem = fileStem(baseOffset);
     m_logPath = dir / (stem + ".log");
     m_indexPath = dir / (stem + ".index");
@@ -96,69 +97,184 @@ LogSegment::LogSegment(const std::filesystem::path& dir, std::int64_t baseOffset
 }
 
 LogSegment::~LogSegment() {
-    closeFiles();
+    // The log file closes when the last FileSlice of it is gone.
+    m_pool->forget(m_poolKey);
 }
 
-std::expected<void, Error> LogSegment::openFiles(bool create) {
-    const int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : O_CREAT);
-    m_logFd = ::open(m_logPath.c_str(), flags, 0644);
-    if (m_logFd < 0) {
-        return std::unexpected(detail::ioError("open", m_logPath, errno));
+namespace {
+
+std::expected<std::shared_ptr<const FileHandle>, Error>
+openForWriting(const std::filesystem::path& path, bool create) {
+    const int fd =
+        ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0644);
+    if (fd < 0) {
+        return std::unexpected(detail::ioError("open", path, errno));
     }
-    m_logFile = std::make_shared<const FileHandle>(m_logFd, m_logPath);
-    m_indexFd = ::open(m_indexPath.c_str(), flags, 0644);
-    if (m_indexFd < 0) {
-        return std::unexpected(detail::ioError("open", m_indexPath, errno));
+    return std::make_shared<const FileHandle>(fd, path);
+}
+
+std::expected<std::vector<std::uint8_t>, Error> readIndexFile(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return std::unexpected(detail::ioError("open", path, errno));
     }
-    m_timeIndexFd = ::open(m_timeIndexPath.c_str(), flags, 0644);
-    if (m_timeIndexFd < 0) {
-        return std::unexpected(detail::ioError("open", m_timeIndexPath, errno));
+    struct stat st {};
+    std::expected<std::vector<std::uint8_t>, Error> out;
+    if (::fstat(fd, &st) != 0) {
+        out = std::unexpected(detail::ioError("stat", path, errno));
+    } else {
+        out->resize(static_cast<std::size_t>(st.st_size));
+        if (auto r = detail::preadAll(fd, *out, 0, path); !r) {
+            out = std::unexpected(r.error());
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+// Cuts `path` to `keepBytes` (when its length is not known to be that) and writes `tail` after.
+std::expected<void, Error> writeIndexTail(const std::filesystem::path& path, std::int64_t keepBytes,
+                                          bool cut, std::span<const std::uint8_t> tail, bool sync) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return std::unexpected(detail::ioError("open", path, errno));
+    }
+    std::expected<void, Error> result;
+    if (cut && ::ftruncate(fd, keepBytes) != 0) {
+        result = std::unexpected(detail::ioError("truncate", path, errno));
+    }
+    if (result && !tail.empty()) {
+        result = detail::pwriteAll(fd, tail, keepBytes, path);
+    }
+    if (result && sync && ::fdatasync(fd) != 0) {
+        result = std::unexpected(detail::ioError("fsync", path, errno));
+    }
+    ::close(fd);
+    return result;
+}
+
+} // namespace
+
+std::expected<std::shared_ptr<const FileHandle>, Error> LogSegment::logFile() const {
+    if (m_logFile) {
+        return m_logFile;
+    }
+    return m_pool->acquire(m_poolKey, m_logPath);
+}
+
+std::expected<void, Error> LogSegment::activate() {
+    if (m_logFile) {
+        return {};
+    }
+    auto file = openForWriting(m_logPath, false);
+    if (!file) {
+        return std::unexpected(file.error());
+    }
+    m_logFile = std::move(*file);
+    m_pool->forget(m_poolKey);
+    return {};
+}
+
+void LogSegment::seal() {
+    if (auto r = writeIndexes(false); !r) {
+        spdlog::warn("log segment {}: {} (the index is rebuilt at the next start)",
+                     m_logPath.string(), r.error().message);
+    }
+    m_logFile.reset();
+}
+
+void LogSegment::trimIndexFileState() {
+    m_indexOnFile = std::min(m_indexOnFile, m_index.size());
+    m_timeIndexOnFile = std::min(m_timeIndexOnFile, m_timeIndex.size());
+}
+
+std::expected<void, Error> LogSegment::writeIndexes(bool sync) {
+    const bool indexCurrent = m_indexOnFile == m_index.size() &&
+                              m_indexFileEntries == static_cast<std::int64_t>(m_index.size());
+    const bool timeCurrent =
+        m_timeIndexOnFile == m_timeIndex.size() &&
+        m_timeIndexFileEntries == static_cast<std::int64_t>(m_timeIndex.size());
+    if (!indexCurrent || sync) {
+        std::vector<std::uint8_t> buf((m_index.size() - m_indexOnFile) * 8);
+        for (std::size_t i = m_indexOnFile; i < m_index.size(); ++i) {
+            std::uint8_t* p = buf.data() + (i - m_indexOnFile) * 8;
+            putBe32(p, static_cast<std::uint32_t>(m_index[i].relativeOffset));
+            putBe32(p + 4, static_cast<std::uint32_t>(m_index[i].position));
+        }
+        const auto keep = static_cast<std::int64_t>(m_indexOnFile);
+        if (auto r = writeIndexTail(m_indexPath, keep * 8, m_indexFileEntries != keep, buf, sync);
+            !r) {
+            m_indexFileEntries = -1;
+            return r;
+        }
+        m_indexOnFile = m_index.size();
+        m_indexFileEntries = static_cast<std::int64_t>(m_index.size());
+    }
+    if (!timeCurrent || sync) {
+        std::vector<std::uint8_t> buf((m_timeIndex.size() - m_timeIndexOnFile) * 12);
+        for (std::size_t i = m_timeIndexOnFile; i < m_timeIndex.size(); ++i) {
+            std::uint8_t* p = buf.data() + (i - m_timeIndexOnFile) * 12;
+            putBe64(p, static_cast<std::uint64_t>(m_timeIndex[i].timestamp));
+            putBe32(p + 8, static_cast<std::uint32_t>(m_timeIndex[i].relativeOffset));
+        }
+        const auto keep = static_cast<std::int64_t>(m_timeIndexOnFile);
+        if (auto r = writeIndexTail(m_timeIndexPath, keep * 12, m_timeIndexFileEntries != keep, buf,
+                                    sync);
+            !r) {
+            m_timeIndexFileEntries = -1;
+            return r;
+        }
+        m_timeIndexOnFile = m_timeIndex.size();
+        m_timeIndexFileEntries = static_cast<std::int64_t>(m_timeIndex.size());
     }
     return {};
 }
 
-void LogSegment::closeFiles() {
-    // The log file closes when the last FileSlice of it is gone.
-    m_logFile.reset();
-    m_logFd = -1;
-    for (int* fd : {&m_indexFd, &m_timeIndexFd}) {
-        if (*fd >= 0) {
-            ::close(*fd);
-            *fd = -1;
-        }
-    }
-}
-
 std::expected<std::unique_ptr<LogSegment>, Error>
 LogSegment::create(const std::filesystem::path& dir, std::int64_t baseOffset,
-                   std::int32_t indexIntervalBytes) {
-    std::unique_ptr<LogSegment> seg(new LogSegment(dir, baseOffset, indexIntervalBytes));
-    if (auto r = seg->openFiles(true); !r) {
-        return std::unexpected(r.error());
+                   std::int32_t indexIntervalBytes, FilePool& pool) {
+    std::unique_ptr<LogSegment> seg(new LogSegment(dir, baseOffset, indexIntervalBytes, pool));
+    auto file = openForWriting(seg->m_logPath, true);
+    if (!file) {
+        return std::unexpected(file.error());
     }
+    seg->m_logFile = std::move(*file);
+    // Empty index files, as Kafka lays a segment out (also cuts those of an earlier segment at
+    // this base); closed again at once.
+    for (const auto* path : {&seg->m_indexPath, &seg->m_timeIndexPath}) {
+        const int fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            return std::unexpected(detail::ioError("open", *path, errno));
+        }
+        ::close(fd);
+    }
+    seg->m_indexFileEntries = 0;
+    seg->m_timeIndexFileEntries = 0;
     return seg;
 }
 
 std::expected<std::unique_ptr<LogSegment>, Error>
 LogSegment::open(const std::filesystem::path& dir, std::int64_t baseOffset,
-                 std::int32_t indexIntervalBytes, bool recover) {
-    std::unique_ptr<LogSegment> seg(new LogSegment(dir, baseOffset, indexIntervalBytes));
-    const bool hadIndexes =
-        std::filesystem::exists(seg->m_indexPath) && std::filesystem::exists(seg->m_timeIndexPath);
-    if (auto r = seg->openFiles(false); !r) {
-        return std::unexpected(r.error());
+                 std::int32_t indexIntervalBytes, FilePool& pool, bool active, bool recover) {
+    std::unique_ptr<LogSegment> seg(new LogSegment(dir, baseOffset, indexIntervalBytes, pool));
+    // Held for writing while it is opened (recovery may cut the file); a sealed segment lets go
+    // at the end.
+    auto file = openForWriting(seg->m_logPath, false);
+    if (!file) {
+        return std::unexpected(file.error());
     }
+    seg->m_logFile = std::move(*file);
     struct stat st {};
-    if (::fstat(seg->m_logFd, &st) != 0) {
+    if (::fstat(seg->m_logFile->fd(), &st) != 0) {
         return std::unexpected(detail::ioError("stat", seg->m_logPath, errno));
     }
     seg->m_size = st.st_size;
     if (recover) {
-        if (auto r = seg->recoverFull(true); !r) {
+        if (auto r = seg->recoverFull(*seg->m_logFile, true); !r) {
             return std::unexpected(r.error());
         }
     } else {
-        bool consistent = hadIndexes && seg->loadIndexes();
+        bool consistent = seg->loadIndexes();
         if (consistent) {
             auto tail = seg->scanTail();
             if (!tail) {
@@ -169,10 +285,12 @@ LogSegment::open(const std::filesystem::path& dir, std::int64_t baseOffset,
         if (!consistent) {
             spdlog::warn("log segment {}: indexes missing or inconsistent, rebuilding",
                          seg->m_logPath.string());
-            if (auto r = seg->recoverFull(false); !r) {
+            if (auto r = seg->recoverFull(*seg->m_logFile, false); !r) {
                 return std::unexpected(r.error());
             }
-            seg->appendFinalTimeEntry();
+            if (!active) {
+                seg->appendFinalTimeEntry();
+            }
         }
     }
     if (!seg->empty()) {
@@ -183,6 +301,12 @@ LogSegment::open(const std::filesystem::path& dir, std::int64_t baseOffset,
         } else {
             seg->m_rollBaseMs = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000;
         }
+    }
+    if (auto r = seg->writeIndexes(false); !r) {
+        spdlog::warn("log segment {}: {}", seg->m_logPath.string(), r.error().message);
+    }
+    if (!active) {
+        seg->m_logFile.reset();
     }
     return seg;
 }
@@ -226,57 +350,12 @@ void LogSegment::appendFinalTimeEntry() {
     if (m_maxTimestamp < 0) {
         return;
     }
-    const std::size_t before = m_timeIndex.size();
     maybeAppendTimeEntry(m_maxTimestamp, m_lastOffsetOfMaxTimestamp);
-    if (m_timeIndex.size() != before) {
-        (void)appendIndexTail(m_index.size(), before);
-    }
 }
 
-std::expected<void, Error> LogSegment::writeIndexFiles() {
-    if (::ftruncate(m_indexFd, 0) != 0) {
-        return std::unexpected(detail::ioError("truncate", m_indexPath, errno));
-    }
-    if (::ftruncate(m_timeIndexFd, 0) != 0) {
-        return std::unexpected(detail::ioError("truncate", m_timeIndexPath, errno));
-    }
-    return appendIndexTail(0, 0);
-}
-
-std::expected<void, Error> LogSegment::appendIndexTail(std::size_t oldIndex, std::size_t oldTime) {
-    if (m_index.size() > oldIndex) {
-        std::vector<std::uint8_t> buf((m_index.size() - oldIndex) * 8);
-        for (std::size_t i = oldIndex; i < m_index.size(); ++i) {
-            std::uint8_t* p = buf.data() + (i - oldIndex) * 8;
-            putBe32(p, static_cast<std::uint32_t>(m_index[i].relativeOffset));
-            putBe32(p + 4, static_cast<std::uint32_t>(m_index[i].position));
-        }
-        if (auto r = detail::pwriteAll(m_indexFd, buf, static_cast<std::int64_t>(oldIndex * 8),
-                                       m_indexPath);
-            !r) {
-            return r;
-        }
-    }
-    if (m_timeIndex.size() > oldTime) {
-        std::vector<std::uint8_t> buf((m_timeIndex.size() - oldTime) * 12);
-        for (std::size_t i = oldTime; i < m_timeIndex.size(); ++i) {
-            std::uint8_t* p = buf.data() + (i - oldTime) * 12;
-            putBe64(p, static_cast<std::uint64_t>(m_timeIndex[i].timestamp));
-            putBe32(p + 8, static_cast<std::uint32_t>(m_timeIndex[i].relativeOffset));
-        }
-        if (auto r = detail::pwriteAll(m_timeIndexFd, buf, static_cast<std::int64_t>(oldTime * 12),
-                                       m_timeIndexPath);
-            !r) {
-            return r;
-        }
-    }
-    m_dirty = true;
-    return {};
-}
-
-std::expected<void, Error> LogSegment::recoverFull(bool verifyCrc) {
+std::expected<void, Error> LogSegment::recoverFull(const FileHandle& file, bool verifyCrc) {
     resetState();
-    WindowReader reader(m_logFd, m_size, m_logPath);
+    WindowReader reader(file.fd(), m_size, m_logPath);
     std::int64_t pos = 0;
     std::string reason;
     while (pos < m_size) {
@@ -312,6 +391,7 @@ std::expected<void, Error> LogSegment::recoverFull(bool verifyCrc) {
                 reason = valid.error().message;
                 break;
             }
+            m_recoveredBytes += static_cast<std::int64_t>(header->totalSize());
         } else if (header->magic != protocol::kBatchMagic) {
             reason = "bad magic";
             break;
@@ -322,28 +402,74 @@ std::expected<void, Error> LogSegment::recoverFull(bool verifyCrc) {
     if (pos < m_size) {
         spdlog::warn("log segment {}: {} at position {}, truncating {} bytes",
                      m_logPath.string(), reason, pos, m_size - pos);
-        if (::ftruncate(m_logFd, pos) != 0) {
+        if (::ftruncate(file.fd(), pos) != 0) {
             return std::unexpected(detail::ioError("truncate", m_logPath, errno));
         }
         m_truncatedBytes = m_size - pos;
         m_size = pos;
     }
-    return writeIndexFiles();
+    // The index files are rewritten unless they hold exactly the rebuilt entries (the common
+    // case after a crash of a log that was not written since its last flush).
+    m_indexOnFile = 0;
+    m_timeIndexOnFile = 0;
+    m_indexFileEntries = -1;
+    m_timeIndexFileEntries = -1;
+    if (indexFilesMatch()) {
+        m_indexOnFile = m_index.size();
+        m_timeIndexOnFile = m_timeIndex.size();
+        m_indexFileEntries = static_cast<std::int64_t>(m_index.size());
+        m_timeIndexFileEntries = static_cast<std::int64_t>(m_timeIndex.size());
+        return {};
+    }
+    return writeIndexes(false);
+}
+
+bool LogSegment::indexFilesMatch() const {
+    struct stat st {};
+    if (::stat(m_indexPath.c_str(), &st) != 0 ||
+        st.st_size != static_cast<off_t>(m_index.size() * 8)) {
+        return false;
+    }
+    if (::stat(m_timeIndexPath.c_str(), &st) != 0 ||
+        st.st_size != static_cast<off_t>(m_timeIndex.size() * 12)) {
+        return false;
+    }
+    if (m_index.empty() && m_timeIndex.empty()) {
+        return true;
+    }
+    auto index = readIndexFile(m_indexPath);
+    if (!index || index->size() != m_index.size() * 8) {
+        return false;
+    }
+    for (std::size_t i = 0; i < m_index.size(); ++i) {
+        if (static_cast<std::int32_t>(getBe32(&(*index)[i * 8])) != m_index[i].relativeOffset ||
+            static_cast<std::int32_t>(getBe32(&(*index)[i * 8 + 4])) != m_index[i].position) {
+            return false;
+        }
+    }
+    auto time = readIndexFile(m_timeIndexPath);
+    if (!time || time->size() != m_timeIndex.size() * 12) {
+        return false;
+    }
+    for (std::size_t i = 0; i < m_timeIndex.size(); ++i) {
+        if (static_cast<std::int64_t>(getBe64(&(*time)[i * 12])) != m_timeIndex[i].timestamp ||
+            static_cast<std::int32_t>(getBe32(&(*time)[i * 12 + 8])) !=
+                m_timeIndex[i].relativeOffset) {
+            return false;
+        }
+    }
+    return true;
 }
 
 bool LogSegment::loadIndexes() {
     resetState();
-    struct stat st {};
-    if (::fstat(m_indexFd, &st) != 0 || st.st_size % 8 != 0) {
+    auto buf = readIndexFile(m_indexPath);
+    if (!buf || buf->size() % 8 != 0) {
         return false;
     }
-    std::vector<std::uint8_t> buf(static_cast<std::size_t>(st.st_size));
-    if (!buf.empty() && !detail::preadAll(m_indexFd, buf, 0, m_indexPath)) {
-        return false;
-    }
-    for (std::size_t i = 0; i < buf.size(); i += 8) {
-        IndexEntry e{static_cast<std::int32_t>(getBe32(&buf[i])),
-                     static_cast<std::int32_t>(getBe32(&buf[i + 4]))};
+    for (std::size_t i = 0; i < buf->size(); i += 8) {
+        IndexEntry e{static_cast<std::int32_t>(getBe32(&(*buf)[i])),
+                     static_cast<std::int32_t>(getBe32(&(*buf)[i + 4]))};
         if (e.relativeOffset < 0 || e.position < 0 || e.position >= m_size ||
             (!m_index.empty() && (e.relativeOffset <= m_index.back().relativeOffset ||
                                   e.position <= m_index.back().position))) {
@@ -351,16 +477,13 @@ bool LogSegment::loadIndexes() {
         }
         m_index.push_back(e);
     }
-    if (::fstat(m_timeIndexFd, &st) != 0 || st.st_size % 12 != 0) {
+    buf = readIndexFile(m_timeIndexPath);
+    if (!buf || buf->size() % 12 != 0) {
         return false;
     }
-    buf.assign(static_cast<std::size_t>(st.st_size), 0);
-    if (!buf.empty() && !detail::preadAll(m_timeIndexFd, buf, 0, m_timeIndexPath)) {
-        return false;
-    }
-    for (std::size_t i = 0; i < buf.size(); i += 12) {
-        TimeIndexEntry e{static_cast<std::int64_t>(getBe64(&buf[i])),
-                         static_cast<std::int32_t>(getBe32(&buf[i + 8]))};
+    for (std::size_t i = 0; i < buf->size(); i += 12) {
+        TimeIndexEntry e{static_cast<std::int64_t>(getBe64(&(*buf)[i])),
+                         static_cast<std::int32_t>(getBe32(&(*buf)[i + 8]))};
         if (e.relativeOffset < 0 ||
             (!m_timeIndex.empty() && (e.timestamp <= m_timeIndex.back().timestamp ||
                                       e.relativeOffset < m_timeIndex.back().relativeOffset))) {
@@ -368,6 +491,10 @@ bool LogSegment::loadIndexes() {
         }
         m_timeIndex.push_back(e);
     }
+    m_indexOnFile = m_index.size();
+    m_indexFileEntries = static_cast<std::int64_t>(m_index.size());
+    m_timeIndexOnFile = m_timeIndex.size();
+    m_timeIndexFileEntries = static_cast<std::int64_t>(m_timeIndex.size());
     return true;
 }
 
@@ -383,6 +510,12 @@ std::expected<bool, Error> LogSegment::scanTail() {
     std::int64_t expected = -1;
     auto visited = scan(start, [&](const RecordBatchHeader& h, std::int64_t at) {
         if ((expected >= 0 && h.baseOffset != expected) || h.magic != protocol::kBatchMagic) {
+            ok = false;
+            return false;
+        }
+        // The last index entry names the last offset of the batch at its position.
+        if (!m_index.empty() && at == m_index.back().position &&
+            h.lastOffset() != m_baseOffset + m_index.back().relativeOffset) {
             ok = false;
             return false;
         }
@@ -433,8 +566,13 @@ void LogSegment::recomputeMaxTimestamp() {
 
 std::expected<void, Error> LogSegment::append(std::span<const std::uint8_t> bytes,
                                               std::span<const protocol::BatchSpan> batches) {
-    if (auto r = detail::pwriteAll(m_logFd, bytes, m_size, m_logPath); !r) {
-        (void)::ftruncate(m_logFd, m_size);
+    if (!m_logFile) {
+        return std::unexpected(
+            protocol::makeError(protocol::ErrorCode::KafkaStorageError,
+                                "append to sealed segment " + m_logPath.string()));
+    }
+    if (auto r = detail::pwriteAll(m_logFile->fd(), bytes, m_size, m_logPath); !r) {
+        (void)::ftruncate(m_logFile->fd(), m_size);
         return r;
     }
     if (auto r = appendDeferred(bytes, batches); !r) {
@@ -447,18 +585,11 @@ std::expected<std::int64_t, Error>
 LogSegment::appendDeferred(std::span<const std::uint8_t> bytes,
                            std::span<const protocol::BatchSpan> batches) {
     const std::int64_t position = m_size;
-    const std::size_t oldIndex = m_index.size();
-    const std::size_t oldTime = m_timeIndex.size();
     for (const auto& b : batches) {
         accountBatch(b.header, m_size + static_cast<std::int64_t>(b.position));
     }
     m_size += static_cast<std::int64_t>(bytes.size());
     m_dirty = true;
-    if (m_index.size() != oldIndex || m_timeIndex.size() != oldTime) {
-        if (auto r = appendIndexTail(oldIndex, oldTime); !r) {
-            return std::unexpected(r.error());
-        }
-    }
     return position;
 }
 
@@ -501,14 +632,25 @@ std::expected<std::optional<LocatedBatch>, Error> LogSegment::locate(std::int64_
 
 std::expected<void, Error> LogSegment::readAt(std::int64_t position,
                                               std::span<std::uint8_t> out) const {
-    return detail::preadAll(m_logFd, out, position, m_logPath);
+    auto file = logFile();
+    if (!file) {
+        return std::unexpected(file.error());
+    }
+    return detail::preadAll((*file)->fd(), out, position, m_logPath);
 }
 
 std::expected<void, Error>
 LogSegment::scan(std::int64_t position,
                  const std::function<bool(const RecordBatchHeader&, std::int64_t)>& fn,
                  std::size_t window) const {
-    WindowReader reader(m_logFd, m_size, m_logPath, window);
+    if (m_size - position < static_cast<std::int64_t>(protocol::kBatchHeaderSize)) {
+        return {};
+    }
+    auto file = logFile();
+    if (!file) {
+        return std::unexpected(file.error());
+    }
+    WindowReader reader((*file)->fd(), m_size, m_logPath, window);
     while (m_size - position >= static_cast<std::int64_t>(protocol::kBatchHeaderSize)) {
         auto bytes = reader.get(position, protocol::kBatchHeaderSize);
         if (!bytes) {
@@ -540,7 +682,10 @@ std::expected<void, Error> LogSegment::truncateTo(std::int64_t offset) {
 }
 
 std::expected<void, Error> LogSegment::truncateAt(std::int64_t pos, std::int64_t nextOffset) {
-    if (::ftruncate(m_logFd, pos) != 0) {
+    if (auto r = activate(); !r) {
+        return r;
+    }
+    if (::ftruncate(m_logFile->fd(), pos) != 0) {
         return std::unexpected(detail::ioError("truncate", m_logPath, errno));
     }
     m_size = pos;
@@ -549,12 +694,7 @@ std::expected<void, Error> LogSegment::truncateAt(std::int64_t pos, std::int64_t
     std::erase_if(m_timeIndex, [&](const TimeIndexEntry& e) {
         return m_baseOffset + e.relativeOffset >= m_nextOffset;
     });
-    if (::ftruncate(m_indexFd, static_cast<off_t>(m_index.size() * 8)) != 0) {
-        return std::unexpected(detail::ioError("truncate", m_indexPath, errno));
-    }
-    if (::ftruncate(m_timeIndexFd, static_cast<off_t>(m_timeIndex.size() * 12)) != 0) {
-        return std::unexpected(detail::ioError("truncate", m_timeIndexPath, errno));
-    }
+    trimIndexFileState(); // the files are cut when the indexes are next written
     m_bytesSinceIndexEntry = m_index.empty() ? m_size : m_size - m_index.back().position;
     recomputeMaxTimestamp();
     if (m_size == 0) {
@@ -565,24 +705,25 @@ std::expected<void, Error> LogSegment::truncateAt(std::int64_t pos, std::int64_t
 }
 
 std::expected<void, Error> LogSegment::flush() {
-    if (!m_dirty) {
-        return {};
+    if (m_dirty) {
+        auto file = logFile();
+        if (!file) {
+            return std::unexpected(file.error());
+        }
+        if (::fdatasync((*file)->fd()) != 0) {
+            return std::unexpected(detail::ioError("fsync", m_logPath, errno));
+        }
     }
-    if (::fdatasync(m_logFd) != 0) {
-        return std::unexpected(detail::ioError("fsync", m_logPath, errno));
-    }
-    if (::fdatasync(m_indexFd) != 0) {
-        return std::unexpected(detail::ioError("fsync", m_indexPath, errno));
-    }
-    if (::fdatasync(m_timeIndexFd) != 0) {
-        return std::unexpected(detail::ioError("fsync", m_timeIndexPath, errno));
+    if (auto r = writeIndexes(m_dirty); !r) {
+        return r;
     }
     m_dirty = false;
     return {};
 }
 
 void LogSegment::remove() {
-    closeFiles();
+    m_pool->forget(m_poolKey);
+    m_logFile.reset();
     std::error_code ec;
     std::filesystem::remove(m_logPath, ec);
     std::filesystem::remove(m_indexPath, ec);

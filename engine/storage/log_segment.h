@@ -2,10 +2,16 @@
 // entries: int32 relative offset of a batch's last offset, int32 file position of that batch)
 // and `<base>.timeindex` (12-byte entries: int64 max timestamp so far, int32 relative offset).
 // Kafka's formats, big-endian, plain append, no preallocation. Internal to engine/storage.
+//
+// Descriptors: only the active segment holds its .log open. A sealed segment (rolled, or an older
+// one loaded at start) opens its .log through the FilePool when it is read. The indexes live in
+// memory; their files are caches rebuilt by recovery and are written without a held descriptor
+// (open, write the entries not yet on file, close) when the segment is sealed, flushed or closed.
 #pragma once
 
 #include "engine/protocol/error_code.h"
 #include "engine/protocol/record_batch.h"
+#include "engine/storage/file_pool.h"
 #include "engine/storage/file_slice.h"
 
 #include <cstdint>
@@ -40,14 +46,17 @@ public:
     // "00000000000000000042"
     [[nodiscard]] static std::string fileStem(std::int64_t baseOffset);
 
+    // A new, empty, active segment.
     [[nodiscard]] static std::expected<std::unique_ptr<LogSegment>, protocol::Error>
-    create(const std::filesystem::path& dir, std::int64_t baseOffset, std::int32_t indexIntervalBytes);
-    // Opens existing files. With `recover`, every batch is CRC-checked, a torn or corrupt tail is
-    // cut off and the indexes are rebuilt; without it the indexes are loaded (rebuilt when missing
-    // or inconsistent) and only the tail after the last index entry is scanned.
+    create(const std::filesystem::path& dir, std::int64_t baseOffset,
+           std::int32_t indexIntervalBytes, FilePool& pool);
+    // Opens existing files; `active` keeps the .log open (else the segment starts sealed). With
+    // `recover`, every batch is CRC-checked, a torn or corrupt tail is cut off and the indexes are
+    // rebuilt; without it the indexes are loaded (rebuilt when missing or inconsistent) and only
+    // the tail after the last index entry is scanned.
     [[nodiscard]] static std::expected<std::unique_ptr<LogSegment>, protocol::Error>
     open(const std::filesystem::path& dir, std::int64_t baseOffset, std::int32_t indexIntervalBytes,
-         bool recover);
+         FilePool& pool, bool active, bool recover);
 
     ~LogSegment();
     LogSegment(const LogSegment&) = delete;
@@ -64,6 +73,8 @@ public:
     void setRollBaseMs(std::int64_t ms) { m_rollBaseMs = ms; }
     // Bytes cut off by recovery when the segment was opened.
     [[nodiscard]] std::int64_t truncatedBytes() const { return m_truncatedBytes; }
+    // Bytes read and CRC-checked by recovery when the segment was opened (0 without recovery).
+    [[nodiscard]] std::int64_t recoveredBytes() const { return m_recoveredBytes; }
     [[nodiscard]] const std::vector<IndexEntry>& index() const { return m_index; }
     [[nodiscard]] const std::vector<TimeIndexEntry>& timeIndex() const { return m_timeIndex; }
     [[nodiscard]] const std::filesystem::path& logPath() const { return m_logPath; }
@@ -90,8 +101,17 @@ public:
     scan(std::int64_t position,
          const std::function<bool(const protocol::RecordBatchHeader&, std::int64_t)>& fn,
          std::size_t window = 64 * 1024) const;
-    // The .log file, shared with the FileSlices that send from it.
-    [[nodiscard]] const std::shared_ptr<const FileHandle>& logFile() const { return m_logFile; }
+    // The .log file, shared with the FileSlices that send from it: the held one of the active
+    // segment, else the pool's (opened on demand).
+    [[nodiscard]] std::expected<std::shared_ptr<const FileHandle>, protocol::Error> logFile() const;
+    [[nodiscard]] bool active() const { return m_logFile != nullptr; }
+    // Holds the .log open for writing again (the segment becomes the log's last one).
+    [[nodiscard]] std::expected<void, protocol::Error> activate();
+    // No more writes: the indexes go to their files and the .log is released to the pool.
+    void seal();
+    // Writes the index entries not yet on file (and cuts entries dropped by truncation);
+    // `sync` fdatasyncs the files. Opens and closes the files, holds no descriptor.
+    [[nodiscard]] std::expected<void, protocol::Error> writeIndexes(bool sync);
     // Drops the batch holding `offset` and everything after it.
     [[nodiscard]] std::expected<void, protocol::Error> truncateTo(std::int64_t offset);
     // Cuts the file at `position`, where the batch starting at `nextOffset` begins (or was to be
@@ -106,28 +126,27 @@ public:
 
 private:
     LogSegment(const std::filesystem::path& dir, std::int64_t baseOffset,
-               std::int32_t indexIntervalBytes);
-    [[nodiscard]] std::expected<void, protocol::Error> openFiles(bool create);
-    void closeFiles();
+               std::int32_t indexIntervalBytes, FilePool& pool);
     void resetState();
     void accountBatch(const protocol::RecordBatchHeader& header, std::int64_t position);
     void maybeAppendTimeEntry(std::int64_t timestamp, std::int64_t offset);
     [[nodiscard]] std::int64_t lookupPosition(std::int64_t offset) const;
-    [[nodiscard]] std::expected<void, protocol::Error> recoverFull(bool verifyCrc);
+    [[nodiscard]] std::expected<void, protocol::Error> recoverFull(const FileHandle& file,
+                                                                   bool verifyCrc);
     [[nodiscard]] bool loadIndexes();
+    // The index files hold exactly the in-memory entries.
+    [[nodiscard]] bool indexFilesMatch() const;
     [[nodiscard]] std::expected<bool, protocol::Error> scanTail();
     void recomputeMaxTimestamp();
-    [[nodiscard]] std::expected<void, protocol::Error> writeIndexFiles();
-    [[nodiscard]] std::expected<void, protocol::Error> appendIndexTail(std::size_t oldIndex,
-                                                                       std::size_t oldTime);
+    // Drops what the index files hold beyond the in-memory entries (after truncation).
+    void trimIndexFileState();
 
     std::filesystem::path m_logPath;
     std::filesystem::path m_indexPath;
     std::filesystem::path m_timeIndexPath;
-    int m_logFd = -1; // owned by m_logFile
-    std::shared_ptr<const FileHandle> m_logFile;
-    int m_indexFd = -1;
-    int m_timeIndexFd = -1;
+    std::shared_ptr<const FileHandle> m_logFile; // the active segment's, opened for writing
+    FilePool* m_pool;
+    std::uint64_t m_poolKey;
     std::int64_t m_baseOffset = 0;
     std::int64_t m_nextOffset = 0;
     std::int64_t m_size = 0;
@@ -138,9 +157,16 @@ private:
     std::int64_t m_lastOffsetOfMaxTimestamp = -1;
     std::int64_t m_rollBaseMs = -1;
     std::int64_t m_truncatedBytes = 0;
+    std::int64_t m_recoveredBytes = 0;
     std::vector<IndexEntry> m_index;
     std::vector<TimeIndexEntry> m_timeIndex;
-    bool m_dirty = false;
+    // Leading entries of m_index / m_timeIndex that their files hold, and the files' lengths in
+    // entries (-1: unknown, the file is cut before writing).
+    std::size_t m_indexOnFile = 0;
+    std::size_t m_timeIndexOnFile = 0;
+    std::int64_t m_indexFileEntries = -1;
+    std::int64_t m_timeIndexFileEntries = -1;
+    bool m_dirty = false; // .log data written since the last flush
 };
 
 } // namespace faultline::storage

@@ -3,6 +3,7 @@
 // deferred follower writes (LogWriter).
 #include "batch_builder.h"
 
+#include "engine/storage/file_pool.h"
 #include "engine/storage/file_slice.h"
 #include "engine/storage/log.h"
 #include "engine/storage/log_writer.h"
@@ -11,6 +12,7 @@
 #include <QTest>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <csignal>
 #include <fstream>
@@ -217,6 +219,16 @@ private slots:
     void failedDeferredWriteTruncatesTheLog();
     void writerBackPressureKeepsEverything();
     void writerDestructorFinishesQueuedWrites();
+    // File descriptors: the active segment's .log only; older segments through the FilePool.
+    void descriptorsPerLogWithPool();
+    void sliceOutlivesPoolEviction();
+    void truncationReopensSealedSegmentForWriting();
+    // Index files written without a held descriptor: complete after a clean close, rebuilt after
+    // a crash (files as they were on disk while the log was open).
+    void crashWithoutIndexFilesRecovers();
+    // Clean-shutdown marker: a clean log is not rescanned, an unclean one is CRC-checked.
+    void cleanShutdownSkipsRecoveryScan();
+    void reopenKeepsAnEpochStartingAtTheEnd();
 };
 
 void TestLog::appendAssignsOffsetsAndStoresBytes() {
@@ -1597,6 +1609,238 @@ void TestLog::writerDestructorFinishesQueuedWrites() {
     auto owner = shared(more);
     QVERIFY(log->appendAsFollower(*owner, protocol::BatchTrust::Untrusted, owner).has_value());
     QCOMPARE(fileBytes(dir / (stem(0) + ".log")), test::concat({test::concat(batches), more}));
+}
+
+namespace {
+int openDescriptors() {
+    int n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) {
+        ++n;
+    }
+    return n;
+}
+} // namespace
+
+void TestLog::descriptorsPerLogWithPool() {
+    QTemporaryDir tmp;
+    const fs::path root = tmp.path().toStdString();
+    constexpr int kLogs = 20;
+    constexpr std::size_t kPool = 6;
+    storage::FilePool pool(kPool);
+    const Bytes probe = batchOf(3, 1000, 40);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 2); // two batches per segment
+    cfg.indexIntervalBytes = 64;
+    const int before = openDescriptors();
+    std::vector<std::unique_ptr<Log>> logs;
+    std::vector<Bytes> written(kLogs);
+    for (int i = 0; i < kLogs; ++i) {
+        auto opened = Log::open(root / ("p-" + std::to_string(i)), cfg, {.pool = &pool});
+        QVERIFY(opened.has_value());
+        logs.push_back(std::move(*opened));
+        for (int b = 0; b < 9; ++b) {
+            Bytes w = batchOf(3, 1000 + b, 40, static_cast<char>('a' + (i + b) % 26));
+            APPEND(logs.back(), w, 0, 1);
+            written[static_cast<std::size_t>(i)].insert(written[static_cast<std::size_t>(i)].end(),
+                                                        w.begin(), w.end());
+        }
+        QCOMPARE(logs.back()->segmentCount(), 5u);
+    }
+    // 100 segments with 300 files: one descriptor per log (its active .log) and the pool's.
+    QVERIFY2(openDescriptors() - before <= kLogs + static_cast<int>(kPool),
+             std::to_string(openDescriptors() - before).c_str());
+    // Reading every old segment of every log goes through the pool, which evicts as it goes.
+    const std::uint64_t opensBefore = pool.opens();
+    for (int i = 0; i < kLogs; ++i) {
+        QCOMPARE(readAll(*logs[static_cast<std::size_t>(i)]), written[static_cast<std::size_t>(i)]);
+        QCOMPARE(readAllRecords(*logs[static_cast<std::size_t>(i)]),
+                 written[static_cast<std::size_t>(i)]);
+        QVERIFY(pool.size() <= kPool);
+        QVERIFY(openDescriptors() - before <= kLogs + static_cast<int>(kPool));
+    }
+    QVERIFY(pool.opens() - opensBefore >= static_cast<std::uint64_t>(kLogs) * 4);
+    // Timestamp lookups and a second pass read old segments again (reopened after eviction).
+    for (int i = 0; i < kLogs; ++i) {
+        auto found = logs[static_cast<std::size_t>(i)]->offsetForTimestamp(1006);
+        QVERIFY(found.has_value());
+        QCOMPARE(found->first, 12); // batch 4 (max timestamp 1006), a sealed segment
+        QCOMPARE(readAll(*logs[static_cast<std::size_t>(i)]), written[static_cast<std::size_t>(i)]);
+    }
+    logs.clear();
+    QCOMPARE(pool.size(), 0u);
+    QCOMPARE(openDescriptors(), before);
+}
+
+void TestLog::sliceOutlivesPoolEviction() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    storage::FilePool pool(1);
+    const Bytes first = batchOf(2, 1000, 30, 'x');
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(first.size());
+    auto opened = Log::open(dir, cfg, {.pool = &pool});
+    QVERIFY(opened.has_value());
+    auto log = std::move(*opened);
+    std::vector<Bytes> batches;
+    for (int i = 0; i < 4; ++i) {
+        Bytes w = batchOf(2, 1000 + i, 30, static_cast<char>('k' + i));
+        APPEND(log, w, 0, 1);
+        batches.push_back(w);
+    }
+    QCOMPARE(log->segmentCount(), 4u);
+    auto slice = log->readRecords(0, 1 << 20, log->logEndOffset(), true);
+    QVERIFY(slice.has_value());
+    const int withSlice = openDescriptors();
+    // Reading the next sealed segment evicts the first one's file from the pool (capacity 1);
+    // the slice still holds it open, so a send in progress is unaffected.
+    auto other = log->readRecords(2, 1 << 20, log->logEndOffset(), true);
+    QVERIFY(other.has_value());
+    QCOMPARE(pool.size(), 1u);
+    QCOMPARE(openDescriptors(), withSlice + 1);
+    QCOMPARE(materialize(slice->records), batches[0]);
+    QCOMPARE(materialize(other->records), batches[1]);
+    slice->records = protocol::Records::share(std::shared_ptr<const void>(), {});
+    QCOMPARE(openDescriptors(), withSlice); // the evicted file closed with its last reader
+    // Eviction while deleted: retention removes the segment under a live slice.
+    auto old = log->readRecords(2, 1 << 20, log->logEndOffset(), true);
+    QVERIFY(old.has_value());
+    QVERIFY(log->deleteRecordsBefore(6).has_value());
+    QCOMPARE(log->segmentCount(), 1u);
+    QCOMPARE(materialize(old->records), batches[1]);
+}
+
+void TestLog::truncationReopensSealedSegmentForWriting() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    storage::FilePool pool(2);
+    const Bytes probe = batchOf(2);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 2);
+    Bytes kept;
+    {
+        auto opened = Log::open(dir, cfg, {.pool = &pool});
+        QVERIFY(opened.has_value());
+        auto log = std::move(*opened);
+        for (int i = 0; i < 6; ++i) {
+            Bytes w = batchOf(2, 1000 + i);
+            APPEND(log, w, 0, 1);
+            if (i < 1) {
+                kept.insert(kept.end(), w.begin(), w.end());
+            }
+        }
+        QCOMPARE(log->segmentCount(), 3u);
+        // Offset 2 is in the first (sealed) segment: it becomes the active one and is written.
+        log->truncateTo(2);
+        QCOMPARE(log->segmentCount(), 1u);
+        QCOMPARE(log->logEndOffset(), 2);
+        Bytes w = batchOf(2, 5000);
+        APPEND(log, w, 0, 1);
+        kept.insert(kept.end(), w.begin(), w.end());
+        QCOMPARE(readAll(*log), kept);
+    }
+    OPEN_LOG(log, dir, cfg);
+    QCOMPARE(log->logEndOffset(), 4);
+    QCOMPARE(readAll(*log), kept);
+}
+
+void TestLog::crashWithoutIndexFilesRecovers() {
+    QTemporaryDir tmp;
+    const fs::path dir = fs::path(tmp.path().toStdString()) / "live";
+    const fs::path crashed = fs::path(tmp.path().toStdString()) / "crashed";
+    LogConfig cfg;
+    cfg.indexIntervalBytes = 60;
+    const Bytes probe = batchOf(2, 1000, 30);
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 6);
+    Bytes all;
+    {
+        OPEN_LOG(log, dir, cfg);
+        for (int i = 0; i < 15; ++i) {
+            Bytes w = batchOf(2, 1000 + 10 * i, 30);
+            APPEND(log, w, 0, 1);
+            all.insert(all.end(), w.begin(), w.end());
+        }
+        QCOMPARE(log->segmentCount(), 3u);
+        // What a kill -9 leaves: the files as they are now. The active segment's index entries
+        // are only in memory (its index files are still empty).
+        QCOMPARE(fs::file_size(dir / (stem(24) + ".index")), 0u);
+        QVERIFY(fs::file_size(dir / (stem(0) + ".index")) > 0); // sealed: written at roll
+        fs::copy(dir, crashed);
+    }
+    // The clean close wrote the active segment's indexes.
+    QVERIFY(fs::file_size(dir / (stem(24) + ".index")) > 0);
+    {
+        OPEN_LOG(log, crashed, cfg);
+        QCOMPARE(log->logEndOffset(), 30);
+        QCOMPARE(readAll(*log), all);
+        QCOMPARE(log->offsetForTimestamp(1125)->first, 26);
+    }
+    for (const auto& e : fs::directory_iterator(dir)) {
+        const auto ext = e.path().extension();
+        if (ext == ".index" || ext == ".timeindex") {
+            QCOMPARE(fileBytes(crashed / e.path().filename()), fileBytes(e.path()));
+        }
+    }
+}
+
+void TestLog::cleanShutdownSkipsRecoveryScan() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    std::vector<Bytes> written;
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        for (int i = 0; i < 3; ++i) {
+            Bytes w = batchOf(2, 1000 + i, 40);
+            APPEND(log, w, 0, 1);
+            written.push_back(w);
+        }
+    }
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        QCOMPARE(log->recoveredBytes(), static_cast<std::int64_t>(test::concat(written).size()));
+    }
+    // A flipped byte in the middle batch's records (covered by its CRC).
+    const fs::path logFile = dir / (stem(0) + ".log");
+    Bytes content = fileBytes(logFile);
+    content[written[0].size() + written[1].size() / 2] ^= 0x20;
+    std::ofstream(logFile, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(content.data()),
+               static_cast<std::streamsize>(content.size()));
+    {
+        // Stopped cleanly: the log is trusted, nothing is rescanned and the damage stays unseen.
+        auto opened = Log::open(dir, LogConfig{}, {.cleanShutdown = true});
+        QVERIFY(opened.has_value());
+        QCOMPARE((*opened)->recoveredBytes(), 0);
+        QCOMPARE((*opened)->logEndOffset(), 6);
+        QCOMPARE(readAll(**opened), content);
+    }
+    // Without the marker (a crash) every batch of the active segment is CRC-checked and the log
+    // is cut at the damaged batch.
+    OPEN_LOG(log, dir, LogConfig{});
+    QCOMPARE(log->recoveredBytes(), static_cast<std::int64_t>(written[0].size()));
+    QCOMPARE(log->logEndOffset(), 2);
+    QCOMPARE(readAll(*log), written[0]);
+}
+
+// A leader's epoch begun on an idle log starts at its end: reopening keeps it and does not
+// rewrite (and fsync) the checkpoint, which every idle leader did at every start.
+void TestLog::reopenKeepsAnEpochStartingAtTheEnd() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    {
+        OPEN_LOG(log, dir, LogConfig{});
+        Bytes w = batchOf(2);
+        APPEND(log, w, 1, 1);
+        log->assignEpoch(4, log->logEndOffset());
+    }
+    struct stat before {};
+    QCOMPARE(::stat((dir / "leader-epoch-checkpoint").c_str(), &before), 0);
+    OPEN_LOG(log, dir, LogConfig{});
+    QCOMPARE(log->epochEntries().size(), 2u);
+    QCOMPARE(log->epochEntries().back().epoch, 4);
+    QCOMPARE(log->epochEntries().back().startOffset, 2);
+    struct stat after {};
+    QCOMPARE(::stat((dir / "leader-epoch-checkpoint").c_str(), &after), 0);
+    QCOMPARE(after.st_ino, before.st_ino); // not replaced
 }
 
 QTEST_GUILESS_MAIN(TestLog)
