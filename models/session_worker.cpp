@@ -318,9 +318,14 @@ void SessionWorker::setInterval(int ms) {
 }
 
 void SessionWorker::setClientOptions(const KafkaClient::Options& options) {
-    const std::lock_guard lock(m_clientMutex);
-    m_clientOptions = options;
-    m_client.reset(); // the next call builds a client with these options
+    {
+        const std::lock_guard lock(m_clientMutex);
+        m_clientOptions = options;
+        m_client.reset(); // the next call builds a client with these options
+    }
+    // And the next refresh a librdkafka handle with its client id. Outside the lock: abort()
+    // (from the UI thread) never waits for librdkafka's threads to end.
+    m_rdkafka.reset();
 }
 
 void SessionWorker::abort() {
