@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -199,6 +200,53 @@ private:
     std::deque<Waiting> m_waiting;
     std::map<std::uintptr_t, Out> m_out;
 };
+
+// Partitions per rd_kafka_offsets_for_times call, and calls at once. The call's cost grows with
+// the square of its list (librdkafka 2.0.2 looks each answered partition up in the list, one by
+// one: 4,000 partitions cost 80 ms of CPU, 500 cost 2), so a large cluster is asked in chunks,
+// several at once from helper threads so that round trips to a remote cluster overlap.
+constexpr int kWatermarkChunk = 500;
+constexpr std::size_t kWatermarkThreads = 4;
+
+// One chunk of partitions: the same list asked for the earliest (-2) and the latest (-1) offset;
+// after queryWatermarks each holds librdkafka's answers, and its error for the call as a whole.
+struct WatermarkChunk {
+    RdKafkaPartitionListPtr earliest;
+    RdKafkaPartitionListPtr latest;
+    rd_kafka_resp_err_t earliestError = RD_KAFKA_RESP_ERR__TIMED_OUT; // until asked
+    rd_kafka_resp_err_t latestError = RD_KAFKA_RESP_ERR__TIMED_OUT;
+};
+
+// Asks every chunk, up to kWatermarkThreads at once (this thread is one of them). All calls
+// together end within timeoutMs: a chunk not asked by then keeps _TIMED_OUT. Stops asking
+// when `cancelled` says so (it is called from the helper threads too).
+void queryWatermarks(rd_kafka_t* rk, std::vector<WatermarkChunk>& chunks, int timeoutMs,
+                     const std::function<bool()>& cancelled) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    const auto remainingMs = [deadline] {
+        return static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+    };
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < chunks.size(); i = next++) {
+            if (cancelled && cancelled())
+                return;
+            WatermarkChunk& chunk = chunks[i];
+            if (const int left = remainingMs(); left > 0)
+                chunk.earliestError = rd_kafka_offsets_for_times(rk, chunk.earliest.get(), left);
+            if (cancelled && cancelled())
+                return;
+            if (const int left = remainingMs(); left > 0)
+                chunk.latestError = rd_kafka_offsets_for_times(rk, chunk.latest.get(), left);
+        }
+    };
+    std::vector<std::jthread> helpers;
+    for (std::size_t t = 1; t < std::min(kWatermarkThreads, chunks.size()); ++t)
+        helpers.emplace_back(work);
+    work();
+} // the helpers are joined here
 
 ClientError abortedError() {
     return ClientError{QStringLiteral("ABORTED"),
@@ -532,9 +580,13 @@ SessionWorker::buildSnapshot(KafkaClient& client, std::unique_ptr<RdKafkaHandle>
                     for (const QByteArray& name : chunk) {
                         rd_kafka_ConfigResource_t* resource =
                             rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.constData());
-                        // Only this key: the answer stays small whatever the topic count.
-                        (void)rd_kafka_ConfigResource_set_config(resource, kMinInsyncReplicas,
-                                                                 nullptr);
+                        // Only this key: the answer stays small whatever the topic count
+                        // (DescribeConfigs sends the names of the entries, not their values;
+                        // librdkafka refuses a null value, so the entry gets an empty one).
+                        const rd_kafka_resp_err_t named =
+                            rd_kafka_ConfigResource_set_config(resource, kMinInsyncReplicas, "");
+                        Q_ASSERT(named == RD_KAFKA_RESP_ERR_NO_ERROR);
+                        (void)named;
                         resources.push_back(resource);
                     }
                     rd_kafka_DescribeConfigs(rk, resources.data(), resources.size(), options,
@@ -590,11 +642,12 @@ SessionWorker::buildSnapshot(KafkaClient& client, std::unique_ptr<RdKafkaHandle>
     // librdkafka 2.0.2 has no asynchronous ListOffsets admin call; rd_kafka_offsets_for_times
     // is the one that batches (one ListOffsets per leader, all leaders at once) and takes the
     // special timestamps -2 (earliest: log start) and -1 (latest: end offset, read_uncommitted
-    // above). It blocks this thread, so it is bounded by the request timeout and abort() waits
-    // at most that long for it; the requests issued above progress meanwhile.
+    // above). It blocks its caller, so the calls are bounded by the request timeout (all of
+    // them together) and abort() waits at most that long for them; the admin requests issued
+    // above progress meanwhile. See queryWatermarks for the chunks and threads.
     int offsetRequests = 0;
     if (rdkafka) {
-        RdKafkaPartitionListPtr earliest(rd_kafka_topic_partition_list_new(0));
+        std::vector<WatermarkChunk> chunks;
         QSet<std::int32_t> leaders;
         for (const auto& [name, topic] : topics) {
             const QByteArray topicName = name.toUtf8();
@@ -602,38 +655,49 @@ SessionWorker::buildSnapshot(KafkaClient& client, std::unique_ptr<RdKafkaHandle>
                 auto leader = brokers.find(p.leader);
                 if (leader == brokers.end() || leader->second.status != BrokerStatus::Up)
                     continue;
+                if (chunks.empty() || chunks.back().earliest->cnt >= kWatermarkChunk) {
+                    chunks.emplace_back();
+                    chunks.back().earliest.reset(
+                        rd_kafka_topic_partition_list_new(kWatermarkChunk));
+                }
                 leaders.insert(p.leader);
-                rd_kafka_topic_partition_list_add(earliest.get(), topicName.constData(),
-                                                  p.partition)
+                rd_kafka_topic_partition_list_add(chunks.back().earliest.get(),
+                                                  topicName.constData(), p.partition)
                     ->offset = -2;
             }
         }
-        RdKafkaPartitionListPtr latest(rd_kafka_topic_partition_list_copy(earliest.get()));
-        for (int i = 0; i < latest->cnt; ++i)
-            latest->elems[i].offset = -1;
-        for (rd_kafka_topic_partition_list_t* list : {earliest.get(), latest.get()}) {
-            if (list->cnt == 0 || (cancelled && cancelled()))
-                break;
-            offsetRequests += static_cast<int>(leaders.size());
-            const bool start = list == earliest.get();
-            if (const rd_kafka_resp_err_t err =
-                    rd_kafka_offsets_for_times(rdkafka->get(), list, timeoutMs)) {
-                snapshot->warnings.push_back(warningText(
-                    QStringLiteral("ListOffsets (%1)")
-                        .arg(start ? QStringLiteral("log start") : QStringLiteral("end")),
-                    QStringLiteral("ListOffsets"), RdKafkaError::from(err)));
-                continue;
+        for (WatermarkChunk& chunk : chunks) {
+            chunk.latest.reset(rd_kafka_topic_partition_list_copy(chunk.earliest.get()));
+            for (int i = 0; i < chunk.latest->cnt; ++i)
+                chunk.latest->elems[i].offset = -1;
+        }
+        queryWatermarks(rdkafka->get(), chunks, timeoutMs, cancelled);
+        if (cancelled && cancelled())
+            return std::unexpected(abortedError());
+
+        // Each call sends one ListOffsets per leader of its partitions.
+        offsetRequests = 2 * static_cast<int>(chunks.size()) * static_cast<int>(leaders.size());
+        int failed = 0;
+        QString firstFailure;
+        const auto apply = [&](const rd_kafka_topic_partition_list_t* list, rd_kafka_resp_err_t err,
+                               bool start) {
+            const QString which = start ? QStringLiteral("log start") : QStringLiteral("end");
+            if (err) {
+                failed += list->cnt;
+                if (firstFailure.isEmpty())
+                    firstFailure = QStringLiteral("%1 offsets: %2 (%3)")
+                                       .arg(which, RdKafkaError::from(err).message,
+                                            RdKafkaError::from(err).name);
+                return;
             }
-            int failed = 0;
-            QString firstFailure;
             TopicRow* topic = nullptr;
             const char* topicName = nullptr;
             for (int i = 0; i < list->cnt; ++i) {
                 const rd_kafka_topic_partition_t& p = list->elems[i];
                 if (p.err || p.offset < 0) {
                     if (failed++ == 0)
-                        firstFailure = QStringLiteral("%1[%2]: %3")
-                                           .arg(QString::fromUtf8(p.topic))
+                        firstFailure = QStringLiteral("%1 offset of %2[%3]: %4")
+                                           .arg(which, QString::fromUtf8(p.topic))
                                            .arg(p.partition)
                                            .arg(RdKafkaError::from(p.err).name);
                     continue;
@@ -649,15 +713,17 @@ SessionWorker::buildSnapshot(KafkaClient& client, std::unique_ptr<RdKafkaHandle>
                         row->logEndOffset = p.offset;
                 }
             }
-            if (failed > 0)
-                snapshot->warnings.push_back(
-                    QStringLiteral("ListOffsets (%1): %2 partitions unanswered, first %3")
-                        .arg(start ? QStringLiteral("log start") : QStringLiteral("end"))
-                        .arg(failed)
-                        .arg(firstFailure));
+        };
+        for (const WatermarkChunk& chunk : chunks) {
+            apply(chunk.earliest.get(), chunk.earliestError, true);
+            apply(chunk.latest.get(), chunk.latestError, false);
         }
-        if (cancelled && cancelled())
-            return std::unexpected(abortedError());
+        if (failed > 0)
+            snapshot->warnings.push_back(
+                failed == 1 ? QStringLiteral("ListOffsets: %1").arg(firstFailure)
+                            : QStringLiteral("ListOffsets: %1 offsets unanswered, first the %2")
+                                  .arg(failed)
+                                  .arg(firstFailure));
     }
     clock.sent(offsetRequests);
     if (admin)

@@ -45,10 +45,13 @@ public:
     // Builds one snapshot (exposed for tests and tools; worker thread only). The own client reads
     // what librdkafka 2.0.2 cannot: Metadata with racks, leader epochs, offline replicas, topic
     // ids and the controller (its first call also classifies an unreachable, TLS or login
-    // failure), and DescribeLogDirs. `rdkafka` reads the rest: watermarks, min.insync.replicas,
-    // consumer groups and committed offsets; when null it is created from the profile and
+    // failure), DescribeLogDirs, ListGroups (librdkafka's ListConsumerGroups leaves out groups of
+    // other protocols than "consumer") and DescribeGroups of those other groups. `rdkafka` reads
+    // the rest, several requests in flight at once: watermarks, min.insync.replicas, consumer
+    // group descriptions and committed offsets. When null it is created from the profile and
     // `password` after a successful Metadata, and kept there for the next refresh. `cancelled`
-    // (any thread may make it true) ends the waits on librdkafka early with ABORTED.
+    // (any thread may make it true; it is also called from the watermark query's helper threads)
+    // ends the waits on librdkafka early with ABORTED.
     [[nodiscard]] static ClientResult<std::shared_ptr<ClusterSnapshot>>
     buildSnapshot(KafkaClient& client, std::unique_ptr<RdKafkaHandle>& rdkafka,
                   const ConnectionProfile& profile, const QString& password = {},

@@ -403,6 +403,8 @@ void KafkaTestProxy::serve(int fd) {
             } // hangs: reads on, answers nothing, until the client or stop() closes it
             break;
         }
+        if (m_options.onRequest)
+            m_options.onRequest(apiKey, version, body);
         Bytes answer;
         if (!up.writeFrame(frame) || !up.readFrame(answer))
             break;

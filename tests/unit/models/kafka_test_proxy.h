@@ -11,7 +11,9 @@
 #include <QStringList>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -34,6 +36,9 @@ struct ProxyOptions {
     // A request with this API key is never answered, nor is anything after it on that
     // connection (a broker that hangs); -1: none.
     std::int16_t unansweredApi = -1;
+    // Called (on the proxy's connection threads) with every request it forwards: API key,
+    // version and the body after the request header.
+    std::function<void(std::int16_t, std::int16_t, std::span<const std::uint8_t>)> onRequest;
 };
 
 class KafkaTestProxy {

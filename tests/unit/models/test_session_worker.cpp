@@ -7,6 +7,7 @@
 // "consumer", 50 groups fetched concurrently, a broker lacking an API, and an abandoned refresh.
 #include "engine/broker/engine.h"
 #include "engine/protocol/messages/delete_records.h"
+#include "engine/protocol/messages/describe_configs.h"
 #include "engine/protocol/messages/join_group.h"
 #include "engine/protocol/messages/produce.h"
 #include "engine/protocol/messages/sync_group.h"
@@ -25,6 +26,9 @@
 #include <librdkafka/rdkafka.h>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
 
 using namespace faultline;
 using models::KafkaClient;
@@ -325,6 +329,53 @@ private slots:
         QCOMPARE(s.topic(QStringLiteral("spread"))->minInsyncReplicas, 1);
     }
 
+    // DescribeConfigs asks for min.insync.replicas alone, so the answer stays small however many
+    // topics there are (seen on the wire by a proxy in front of a one-broker engine).
+    void describeConfigsAsksOneKey() {
+        testsupport::TestEngine engine;
+        const auto started = engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1});
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+        {
+            KafkaClient direct(testsupport::plainProfile(engine.bootstrap()));
+            createTopic(direct, QStringLiteral("first"), 1, 1);
+            createTopic(direct, QStringLiteral("second"), 1, 1);
+        }
+        std::mutex mutex;
+        std::vector<protocol::DescribeConfigsRequest> seen;
+        testing::ProxyOptions options;
+        options.upstreamPort =
+            static_cast<std::uint16_t>(engine.bootstrap().section(QLatin1Char(':'), -1).toUInt());
+        options.onRequest = [&](std::int16_t apiKey, std::int16_t version,
+                                std::span<const std::uint8_t> body) {
+            if (apiKey != protocol::DescribeConfigsRequest::apiKey)
+                return;
+            protocol::Reader reader(body);
+            protocol::DescribeConfigsRequest request;
+            request.read(reader, version);
+            const std::lock_guard lock(mutex);
+            seen.push_back(request);
+        };
+        testing::KafkaTestProxy proxy(options);
+        QString error;
+        QVERIFY2(proxy.start(&error), qPrintable(error));
+
+        KafkaClient client(testsupport::plainProfile(proxy.address()));
+        auto built = build(client);
+        QVERIFY(built.has_value());
+        QVERIFY2((*built)->warnings.isEmpty(),
+                 qPrintable((*built)->warnings.join(QLatin1String("; "))));
+        const std::lock_guard lock(mutex);
+        QCOMPARE(seen.size(), std::size_t(1));
+        QStringList topics;
+        for (const auto& resource : seen[0].resources) {
+            topics << QString::fromStdString(resource.resourceName);
+            QVERIFY(resource.configurationKeys.has_value());
+            QCOMPARE(*resource.configurationKeys, std::vector<std::string>{"min.insync.replicas"});
+        }
+        topics.sort();
+        QCOMPARE(topics, (QStringList{QStringLiteral("first"), QStringLiteral("second")}));
+    }
+
     void watermarksFollowProduceAndDeleteRecords() {
         KafkaClient client(testsupport::plainProfile(m_bootstrap));
         createTopic(client, QStringLiteral("trimmed"), 2, 3);
@@ -359,6 +410,40 @@ private slots:
         QCOMPARE(rows[1].logStartOffset, 4);
         QCOMPARE(rows[1].logEndOffset, 4);
         QCOMPARE(rows[0].messageCount() + rows[1].messageCount(), 7);
+    }
+
+    // More partitions than one offsets_for_times call takes (500): asked in chunks, several at
+    // once; every answer still lands on its own partition.
+    void watermarksOfManyPartitionsComeInChunks() {
+        KafkaClient client(testsupport::plainProfile(m_bootstrap));
+        createTopic(client, QStringLiteral("wide"), 1201, 1);
+        for (const int p : {0, 499, 500, 777, 1000, 1200})
+            produce(client, QStringLiteral("wide"), p, p % 7 + 1, 10);
+
+        auto built = build(client);
+        QVERIFY(built.has_value());
+        const models::ClusterSnapshot& s = **built;
+        QVERIFY2(s.warnings.isEmpty(), qPrintable(s.warnings.join(QLatin1String("; "))));
+        const models::TopicRow* wide = s.topic(QStringLiteral("wide"));
+        QVERIFY(wide);
+        QCOMPARE(wide->partitions.size(), 1201);
+        for (const auto& row : wide->partitions) {
+            const bool filled = QList<int>{0, 499, 500, 777, 1000, 1200}.contains(row.partition);
+            QCOMPARE(row.logStartOffset, 0);
+            QCOMPARE(row.logEndOffset, filled ? row.partition % 7 + 1 : 0);
+        }
+        // Every call sends one ListOffsets per leader it has partitions of.
+        int partitions = 0;
+        QSet<std::int32_t> leaders;
+        for (const auto& t : s.topics)
+            for (const auto& p : t.partitions) {
+                ++partitions;
+                leaders.insert(p.leader);
+            }
+        const int chunks = (partitions + 499) / 500;
+        QVERIFY(chunks >= 3);
+        QCOMPARE(s.phase(QStringLiteral("list_offsets"))->requests,
+                 2 * chunks * static_cast<int>(leaders.size()));
     }
 
     // A consumer commits and leaves: its group stays, Empty, of the consumer protocol, with no
