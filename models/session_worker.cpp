@@ -217,9 +217,9 @@ struct WatermarkChunk {
     rd_kafka_resp_err_t latestError = RD_KAFKA_RESP_ERR__TIMED_OUT;
 };
 
-// Asks every chunk, up to kWatermarkThreads at once (this thread is one of them). All calls
-// together end within timeoutMs: a chunk not asked by then keeps _TIMED_OUT. Stops asking
-// when `cancelled` says so (it is called from the helper threads too).
+// Asks every chunk's two lists, up to kWatermarkThreads calls at once (this thread makes one of
+// them). All calls together end within timeoutMs: a list not asked by then keeps _TIMED_OUT. Stops
+// asking when `cancelled` says so (it is called from the helper threads too).
 void queryWatermarks(rd_kafka_t* rk, std::vector<WatermarkChunk>& chunks, int timeoutMs,
                      const std::function<bool()>& cancelled) {
     using Clock = std::chrono::steady_clock;
@@ -228,22 +228,29 @@ void queryWatermarks(rd_kafka_t* rk, std::vector<WatermarkChunk>& chunks, int ti
         return static_cast<int>(
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
     };
+    // Work items: the earliest and the latest list of every chunk, each its own call.
+    const std::size_t items = 2 * chunks.size();
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
-        for (std::size_t i = next++; i < chunks.size(); i = next++) {
+        for (std::size_t i = next++; i < items; i = next++) {
             if (cancelled && cancelled())
                 return;
-            WatermarkChunk& chunk = chunks[i];
-            if (const int left = remainingMs(); left > 0)
+            const int left = remainingMs();
+            if (left <= 0)
+                return; // the rest keep _TIMED_OUT
+            // Every earliest list first: by the time a chunk's latest list is asked, librdkafka
+            // has usually learnt its topics' leaders already (one Metadata per chunk, not two).
+            if (i < chunks.size()) {
+                WatermarkChunk& chunk = chunks[i];
                 chunk.earliestError = rd_kafka_offsets_for_times(rk, chunk.earliest.get(), left);
-            if (cancelled && cancelled())
-                return;
-            if (const int left = remainingMs(); left > 0)
+            } else {
+                WatermarkChunk& chunk = chunks[i - chunks.size()];
                 chunk.latestError = rd_kafka_offsets_for_times(rk, chunk.latest.get(), left);
+            }
         }
     };
     std::vector<std::jthread> helpers;
-    for (std::size_t t = 1; t < std::min(kWatermarkThreads, chunks.size()); ++t)
+    for (std::size_t t = 1; t < std::min(kWatermarkThreads, items); ++t)
         helpers.emplace_back(work);
     work();
 } // the helpers are joined here
