@@ -538,7 +538,9 @@ SessionWorker::buildSnapshot(KafkaClient& client, std::unique_ptr<RdKafkaHandle>
         return partitionOf(it == topics.end() ? nullptr : &it->second, partition);
     };
 
-    // The cluster answered: the librdkafka handle reads the rest (created once per session).
+    // The cluster answered: the librdkafka handle reads the rest (created once per session). A
+    // consumer instance, never subscribed and without a group, since isolation.level is a
+    // consumer property; the admin API works on any instance.
     const int timeoutMs = static_cast<int>(client.options().requestTimeout.count());
     if (!rdkafka) {
         auto created = RdKafkaHandle::create(
@@ -556,8 +558,9 @@ SessionWorker::buildSnapshot(KafkaClient& client, std::unique_ptr<RdKafkaHandle>
     }
     clock.end(QStringLiteral("metadata"));
 
-    // ---- issued now, collected below: the configs and group requests run on librdkafka's
-    // threads while this one waits for the watermarks and the log dirs.
+    // ---- admin requests: the DescribeConfigs are issued now and collected in the configs
+    // phase, so they run on librdkafka's threads while this one waits for the watermarks and
+    // the log dirs; the group requests are issued once ListGroups has named the groups.
     std::optional<AdminRequests> admin;
     if (rdkafka)
         admin.emplace(*rdkafka, timeoutMs, cancelled);
@@ -682,7 +685,7 @@ SessionWorker::buildSnapshot(KafkaClient& client, std::unique_ptr<RdKafkaHandle>
         if (cancelled && cancelled())
             return std::unexpected(abortedError());
 
-        // Each call sends one ListOffsets per leader of its partitions.
+        // Each call sends one ListOffsets per leader of its partitions (counted as all leaders).
         offsetRequests = 2 * static_cast<int>(chunks.size()) * static_cast<int>(leaders.size());
         int failed = 0;
         QString firstFailure;
