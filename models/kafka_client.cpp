@@ -848,11 +848,6 @@ KafkaClient::createPartitions(const protocol::CreatePartitionsRequest& request) 
     return response;
 }
 
-ClientResult<protocol::DescribeConfigsResponse>
-KafkaClient::describeConfigs(const protocol::DescribeConfigsRequest& request, std::int32_t broker) {
-    return send(broker < 0 ? kController : broker, request);
-}
-
 ClientResult<protocol::IncrementalAlterConfigsResponse>
 KafkaClient::incrementalAlterConfigs(const protocol::IncrementalAlterConfigsRequest& request,
                                      std::int32_t broker) {

@@ -136,9 +136,7 @@ public:
                                                                             int timeoutMs = 30000);
     [[nodiscard]] ClientResult<protocol::CreatePartitionsResponse>
     createPartitions(const protocol::CreatePartitionsRequest& request);
-    // broker < 0: the controller. Per-resource errors stay in the response.
-    [[nodiscard]] ClientResult<protocol::DescribeConfigsResponse>
-    describeConfigs(const protocol::DescribeConfigsRequest& request, std::int32_t broker = -1);
+    // broker < 0: the controller. Fails with the first per-resource error.
     [[nodiscard]] ClientResult<protocol::IncrementalAlterConfigsResponse>
     incrementalAlterConfigs(const protocol::IncrementalAlterConfigsRequest& request,
                             std::int32_t broker = -1);

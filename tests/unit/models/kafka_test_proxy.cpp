@@ -295,13 +295,19 @@ void KafkaTestProxy::serve(int fd) {
                 }
             });
         case protocol::ApiVersionsResponse::apiKey:
-            if (!sasl)
+            if (!sasl && m_options.hiddenApis.empty())
                 return frame;
             return redo(protocol::ApiVersionsResponse{}, [&](auto& m) {
                 if (m.errorCode != 0)
                     return;
-                m.apiKeys.push_back({protocol::SaslHandshakeRequest::apiKey, 0, 1});
-                m.apiKeys.push_back({protocol::SaslAuthenticateRequest::apiKey, 0, 2});
+                std::erase_if(m.apiKeys, [&](const auto& api) {
+                    const auto& hidden = m_options.hiddenApis;
+                    return std::find(hidden.begin(), hidden.end(), api.apiKey) != hidden.end();
+                });
+                if (sasl) {
+                    m.apiKeys.push_back({protocol::SaslHandshakeRequest::apiKey, 0, 1});
+                    m.apiKeys.push_back({protocol::SaslAuthenticateRequest::apiKey, 0, 2});
+                }
             });
         default:
             return frame;
@@ -391,6 +397,14 @@ void KafkaTestProxy::serve(int fd) {
         }
         if (!authenticated && apiKey != protocol::ApiVersionsRequest::apiKey)
             break; // Kafka closes a connection that skips the login
+        if (apiKey == m_options.unansweredApi) {
+            ++m_unanswered;
+            while (!m_stopping && down.readFrame(frame)) {
+            } // hangs: reads on, answers nothing, until the client or stop() closes it
+            break;
+        }
+        if (m_options.onRequest)
+            m_options.onRequest(apiKey, version, body);
         Bytes answer;
         if (!up.writeFrame(frame) || !up.readFrame(answer))
             break;

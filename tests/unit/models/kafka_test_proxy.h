@@ -11,7 +11,9 @@
 #include <QStringList>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -29,6 +31,14 @@ struct ProxyOptions {
     QByteArray user;
     QByteArray password;
     bool forgeServerSignature = false; // SCRAM: send a server-final signature that is wrong
+    // API keys taken out of ApiVersions answers: the broker seems not to support them.
+    std::vector<std::int16_t> hiddenApis;
+    // A request with this API key is never answered, nor is anything after it on that
+    // connection (a broker that hangs); -1: none.
+    std::int16_t unansweredApi = -1;
+    // Called (on the proxy's connection threads) with every request it forwards: API key,
+    // version and the body after the request header.
+    std::function<void(std::int16_t, std::int16_t, std::span<const std::uint8_t>)> onRequest;
 };
 
 class KafkaTestProxy {
@@ -42,8 +52,9 @@ public:
     bool start(QString* error);
     [[nodiscard]] std::uint16_t port() const { return m_port; }
     [[nodiscard]] QString address() const;
-    [[nodiscard]] int logins() const { return m_logins.load(); }       // successful SASL logins
-    [[nodiscard]] int forwarded() const { return m_forwarded.load(); } // requests sent upstream
+    [[nodiscard]] int logins() const { return m_logins.load(); }         // successful SASL logins
+    [[nodiscard]] int forwarded() const { return m_forwarded.load(); }   // requests sent upstream
+    [[nodiscard]] int unanswered() const { return m_unanswered.load(); } // held (unansweredApi)
     // The server name (SNI) the last TLS client asked for; empty when it sent none.
     [[nodiscard]] QString lastServerName() const;
 
@@ -60,6 +71,7 @@ private:
     std::atomic<bool> m_stopping{false};
     std::atomic<int> m_logins{0};
     std::atomic<int> m_forwarded{0};
+    std::atomic<int> m_unanswered{0};
     std::thread m_acceptor;
     mutable std::mutex m_mutex;
     std::vector<std::thread> m_threads; // guarded by m_mutex

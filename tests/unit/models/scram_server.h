@@ -56,7 +56,10 @@ public:
         if (cut < 0)
             return std::unexpected(QStringLiteral("no proof"));
         const QByteArray withoutProof = clientFinal.left(cut);
-        if (withoutProof != "c=biws,r=" + m_nonce)
+        // As Kafka's ScramSaslServer checks: the nonce must END with the server-first one.
+        // librdkafka 2.0.2 sends the client nonce twice ("r=" + client nonce + that nonce),
+        // which Kafka accepts.
+        if (!withoutProof.startsWith("c=biws,r=") || !withoutProof.mid(9).endsWith(m_nonce))
             return std::unexpected(QStringLiteral("bad channel binding or nonce"));
         const QByteArray proof = QByteArray::fromBase64(clientFinal.mid(cut + 3));
         const QByteArray authMessage = m_clientFirstBare + ',' + m_serverFirst + ',' + withoutProof;

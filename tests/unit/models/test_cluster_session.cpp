@@ -1,4 +1,5 @@
 // ClusterSession against an in-process Engine: snapshots, jobs, generations, failures.
+#include "kafka_test_proxy.h"
 #include "models/cluster_session.h"
 #include "models/kafka_client.h"
 #include "models/sandbox_controller.h"
@@ -10,7 +11,6 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <librdkafka/rdkafka.h>
 
 using namespace faultline;
@@ -85,9 +85,7 @@ private slots:
         m_bootstrap = m_engine.bootstrap();
     }
 
-    void cleanupTestCase() {
-        m_engine.stop();
-    }
+    void cleanupTestCase() { m_engine.stop(); }
 
     void firstSnapshot() {
         ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
@@ -100,7 +98,8 @@ private slots:
         QCOMPARE(session.latest(), snapshot);
         QCOMPARE(snapshot->generation, session.generation());
         QCOMPARE(snapshot->brokers.size(), 3);
-        QVERIFY2(snapshot->warnings.isEmpty(), qPrintable(snapshot->warnings.join(QLatin1String("; "))));
+        QVERIFY2(snapshot->warnings.isEmpty(),
+                 qPrintable(snapshot->warnings.join(QLatin1String("; "))));
         QVERIFY(!snapshot->clusterId.isEmpty());
         QVERIFY(snapshot->controllerId >= 0);
         for (int i = 0; i < 3; ++i) {
@@ -128,7 +127,8 @@ private slots:
         QVERIFY(snapshots.wait(15000));
         QVERIFY(!lastSnapshot(snapshots)->topic(QStringLiteral("payments")));
 
-        const auto id = session.submit(std::make_shared<CreateTopicJob>(QStringLiteral("payments")));
+        const auto id =
+            session.submit(std::make_shared<CreateTopicJob>(QStringLiteral("payments")));
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 15000);
         QCOMPARE(finished.first().at(0).value<models::JobId>(), id);
         const auto result = finished.first().at(1).value<models::JobResult>();
@@ -144,7 +144,8 @@ private slots:
         const auto* topic = snapshot->topic(QStringLiteral("payments"));
         QCOMPARE(topic->partitions.size(), 4);
         QCOMPARE(topic->replicationFactor(), 3);
-        QVERIFY2(snapshot->warnings.isEmpty(), qPrintable(snapshot->warnings.join(QLatin1String("; "))));
+        QVERIFY2(snapshot->warnings.isEmpty(),
+                 qPrintable(snapshot->warnings.join(QLatin1String("; "))));
         QCOMPARE(topic->minInsyncReplicas, 2);
         QCOMPARE(topic->underReplicatedCount(), 0);
         for (int i = 0; i < 4; ++i) {
@@ -182,8 +183,9 @@ private slots:
             QVERIFY(client.createTopics(request).has_value());
             auto coordinator = client.findCoordinator(QStringLiteral("auditors"));
             QVERIFY(coordinator.has_value());
-            QVERIFY(client.offsetCommit(*coordinator, QStringLiteral("auditors"),
-                                        {{QStringLiteral("audit"), 0, 0, QString()}})
+            QVERIFY(client
+                        .offsetCommit(*coordinator, QStringLiteral("auditors"),
+                                      {{QStringLiteral("audit"), 0, 0, QString()}})
                         .has_value());
         }
         ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
@@ -216,10 +218,13 @@ private slots:
         char err[512];
         rd_kafka_conf_t* conf = rd_kafka_conf_new();
         const QByteArray bootstrap = m_bootstrap.toUtf8();
-        QCOMPARE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.constData(), err, sizeof err),
+        QCOMPARE(
+            rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.constData(), err, sizeof err),
+            RD_KAFKA_CONF_OK);
+        QCOMPARE(rd_kafka_conf_set(conf, "group.id", "clickers", err, sizeof err),
                  RD_KAFKA_CONF_OK);
-        QCOMPARE(rd_kafka_conf_set(conf, "group.id", "clickers", err, sizeof err), RD_KAFKA_CONF_OK);
-        QCOMPARE(rd_kafka_conf_set(conf, "client.id", "click-reader", err, sizeof err), RD_KAFKA_CONF_OK);
+        QCOMPARE(rd_kafka_conf_set(conf, "client.id", "click-reader", err, sizeof err),
+                 RD_KAFKA_CONF_OK);
         rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
         QVERIFY2(consumer, err);
         rd_kafka_poll_set_consumer(consumer);
@@ -301,13 +306,15 @@ private slots:
         QVERIFY(probe.listen(QHostAddress::LocalHost));
         const quint16 port = probe.serverPort();
         probe.close();
-        ClusterSession session(testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(port), 500));
+        ClusterSession session(
+            testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(port), 500));
         QSignalSpy states(&session, &ClusterSession::stateChanged);
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         session.start();
         // The event loop keeps running while the worker fails.
-        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() && states.last().at(0).value<ConnectionState>() ==
-                                                          ConnectionState::Failed,
+        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() &&
+                                     states.last().at(0).value<ConnectionState>() ==
+                                         ConnectionState::Failed,
                                  10000);
         QVERIFY(states.last().at(1).toString().contains(QString::number(port)));
         QVERIFY(snapshots.isEmpty());
@@ -319,20 +326,22 @@ private slots:
         QVERIFY(probe.listen(QHostAddress::LocalHost));
         const quint16 port = probe.serverPort();
         probe.close();
-        ClusterSession session(testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(port), 300));
+        ClusterSession session(
+            testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(port), 300));
         QSignalSpy states(&session, &ClusterSession::stateChanged);
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         session.start();
-        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() && states.last().at(0).value<ConnectionState>() ==
-                                                          ConnectionState::Failed,
+        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() &&
+                                     states.last().at(0).value<ConnectionState>() ==
+                                         ConnectionState::Failed,
                                  10000);
         // A broker appears on that port: the session's retries find it.
         testsupport::TestEngine engine;
         const auto started =
             engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1, .basePort = port});
         QVERIFY2(started, qPrintable(started ? QString() : started.error()));
-        QTRY_VERIFY_WITH_TIMEOUT(states.last().at(0).value<ConnectionState>() == ConnectionState::Connected,
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            states.last().at(0).value<ConnectionState>() == ConnectionState::Connected, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10000);
         QCOMPARE(lastSnapshot(snapshots)->brokers.size(), 1);
         engine.stop();
@@ -360,7 +369,7 @@ private slots:
         QCOMPARE(started.first().at(0).toString(), sandbox.bootstrapServers());
         QCOMPARE(sandbox.bootstrapServers().split(QLatin1Char(',')).size(), 2);
 
-        {   // Attach a session to it like to any cluster.
+        { // Attach a session to it like to any cluster.
             ClusterSession session(testsupport::plainProfile(sandbox.bootstrapServers(), 60000));
             QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
             session.start();
@@ -401,13 +410,16 @@ private slots:
                 });
             }
         });
-        ClusterSession session(testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(server.serverPort()), 60000));
+        ClusterSession session(testsupport::plainProfile(
+            QStringLiteral("127.0.0.1:%1").arg(server.serverPort()), 60000));
         QSignalSpy states(&session, &ClusterSession::stateChanged);
         session.start();
-        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() && states.last().at(0).value<ConnectionState>() ==
-                                                          ConnectionState::Failed,
+        QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() &&
+                                     states.last().at(0).value<ConnectionState>() ==
+                                         ConnectionState::Failed,
                                  10000);
-        QVERIFY2(states.last().at(1).toString().contains(QStringLiteral("did not answer like a Kafka broker")),
+        QVERIFY2(states.last().at(1).toString().contains(
+                     QStringLiteral("did not answer like a Kafka broker")),
                  qPrintable(states.last().at(1).toString()));
         qDeleteAll(sockets);
     }
@@ -430,8 +442,8 @@ private slots:
                         [&peerClosed] { peerClosed = true; });
             }
         });
-        auto session = std::make_unique<ClusterSession>(
-            testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort()), 60000));
+        auto session = std::make_unique<ClusterSession>(testsupport::plainProfile(
+            QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort()), 60000));
         models::KafkaClient::Options slow;
         slow.requestTimeout = std::chrono::minutes(1);
         slow.connectTimeout = std::chrono::minutes(1);
@@ -456,6 +468,55 @@ private slots:
         qDeleteAll(sockets);
     }
 
+    // Same while the refresh waits on librdkafka: a proxy holds the OffsetFetch of the session's
+    // librdkafka handle (timeouts a minute). The destructor returns at once, and the worker
+    // thread (which destroys the handle) ends long before the minute is out.
+    void destroyingDuringALibrdkafkaWaitDoesNotWait() {
+        testsupport::TestEngine engine;
+        const auto started = engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1});
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+        {
+            models::KafkaClient client(testsupport::plainProfile(engine.bootstrap()));
+            protocol::CreateTopicsRequest request;
+            protocol::CreateTopicsRequest::CreatableTopic topic;
+            topic.name = "held";
+            topic.numPartitions = 1;
+            topic.replicationFactor = 1;
+            request.topics.push_back(topic);
+            QVERIFY(client.createTopics(request).has_value());
+            auto coordinator = client.findCoordinator(QStringLiteral("held-readers"));
+            QVERIFY(coordinator.has_value());
+            QVERIFY(client
+                        .offsetCommit(*coordinator, QStringLiteral("held-readers"),
+                                      {{QStringLiteral("held"), 0, 0, QString()}})
+                        .has_value());
+        }
+        testing::ProxyOptions options;
+        options.upstreamPort =
+            static_cast<std::uint16_t>(engine.bootstrap().section(QLatin1Char(':'), -1).toUInt());
+        options.unansweredApi = 9; // OffsetFetch, sent only by the session's librdkafka handle
+        testing::KafkaTestProxy proxy(options);
+        QString error;
+        QVERIFY2(proxy.start(&error), qPrintable(error));
+
+        auto session =
+            std::make_unique<ClusterSession>(testsupport::plainProfile(proxy.address(), 60000));
+        models::KafkaClient::Options slow;
+        slow.requestTimeout = std::chrono::minutes(1);
+        session->setClientOptions(slow);
+        session->start();
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.unanswered() > 0, 20000); // the refresh waits for it
+
+        const int finishingBefore = ClusterSession::finishingThreadCount();
+        QElapsedTimer clock;
+        clock.start();
+        session.reset();
+        const qint64 destroyMs = clock.elapsed();
+        QVERIFY2(destroyMs < 5000,
+                 qPrintable(QStringLiteral("the destructor took %1 ms").arg(destroyMs)));
+        QTRY_COMPARE_WITH_TIMEOUT(ClusterSession::finishingThreadCount(), finishingBefore, 20000);
+    }
+
     // Same while a job waits on the black hole: the job's call is abandoned as well.
     void destroyingDuringAJobDoesNotWait() {
         QTcpServer blackHole;
@@ -469,8 +530,8 @@ private slots:
                         [socket, &received] { received += socket->readAll().size(); });
             }
         });
-        auto session = std::make_unique<ClusterSession>(
-            testsupport::plainProfile(QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort()), 60000));
+        auto session = std::make_unique<ClusterSession>(testsupport::plainProfile(
+            QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort()), 60000));
         models::KafkaClient::Options slow;
         slow.requestTimeout = std::chrono::minutes(1);
         slow.connectTimeout = std::chrono::minutes(1);

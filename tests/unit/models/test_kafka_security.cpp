@@ -686,6 +686,9 @@ private slots:
         QVERIFY(snapshots.wait(60000));
         const SnapshotPtr snapshot = snapshots.last().at(0).value<SnapshotPtr>();
         QVERIFY(snapshot);
+        // Complete: the session's librdkafka handle (watermarks, configs, groups) logged in too.
+        QVERIFY2(snapshot->warnings.isEmpty(),
+                 qPrintable(snapshot->warnings.join(QLatin1String("; "))));
         const auto* topic = snapshot->topic(QStringLiteral("session-topic"));
         QVERIFY(topic);
         QCOMPARE(topic->partitions.size(), 3);
