@@ -103,14 +103,15 @@ std::vector<TopicPlan> planTopics(int count, const Mix& mix) {
     return plan;
 }
 
-// The sandbox runs every broker in this process, and the engine keeps three files open per
-// replica (.log, .index, .timeindex): the mix must fit RLIMIT_NOFILE. __consumer_offsets adds
-// 50 partitions at RF 3; sockets and libraries get a margin.
+// The sandbox runs every broker in this process, and the engine keeps one file open per replica
+// (its active segment's .log) plus at most 256 older segments' files (the engine's segment-file
+// pool): the mix must fit RLIMIT_NOFILE. __consumer_offsets adds 50 partitions at RF 3; sockets
+// and libraries get a margin.
 long long filesNeeded(const std::vector<TopicPlan>& plan) {
     long long replicas = 50 * 3;
     for (const TopicPlan& t : plan)
         replicas += static_cast<long long>(t.partitions) * t.replicationFactor;
-    return 3 * replicas + 512;
+    return replicas + 256 + 512;
 }
 
 // Raises the soft limit on open files to the hard one; returns the limit now in force.
