@@ -14,9 +14,12 @@
 #include "engine/broker/engine.h"
 #include "models/connection_profile.h"
 
+#include <QByteArray>
+#include <QMap>
 #include <QString>
 #include <QTemporaryDir>
 #include <cstdint>
+#include <librdkafka/rdkafka.h>
 #include <expected>
 #include <memory>
 #include <utility>
@@ -93,6 +96,58 @@ inline models::ConnectionProfile plainProfile(const QString& bootstrap, int refr
     profile.bootstrapServers = bootstrap;
     profile.refreshIntervalMs = refreshIntervalMs;
     return profile;
+}
+
+// A librdkafka consumer in `group` subscribed to `topic`, returned once the group has assigned it
+// `partitions` partitions (polling for up to 15 s); `extra` are more librdkafka properties. The
+// caller closes and destroys it. On failure: nullptr, and *error says why.
+inline rd_kafka_t* assignedConsumer(const QString& bootstrap, const QByteArray& group,
+                                    const QByteArray& topic, int partitions, QString* error,
+                                    const QMap<QByteArray, QByteArray>& extra = {}) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    QMap<QByteArray, QByteArray> properties = extra;
+    properties.insert("bootstrap.servers", bootstrap.toUtf8());
+    properties.insert("group.id", group);
+    for (auto it = properties.cbegin(); it != properties.cend(); ++it) {
+        if (rd_kafka_conf_set(conf, it.key().constData(), it.value().constData(), err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            *error = QString::fromUtf8(err);
+            return nullptr;
+        }
+    }
+    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!consumer) {
+        *error = QString::fromUtf8(err);
+        return nullptr;
+    }
+    rd_kafka_poll_set_consumer(consumer);
+    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, topic.constData(), RD_KAFKA_PARTITION_UA);
+    const rd_kafka_resp_err_t subscribed = rd_kafka_subscribe(consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    bool assigned = false;
+    for (int i = 0; i < 150 && !assigned && subscribed == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 100))
+            rd_kafka_message_destroy(m);
+        rd_kafka_topic_partition_list_t* current = nullptr;
+        if (rd_kafka_assignment(consumer, &current) == RD_KAFKA_RESP_ERR_NO_ERROR && current) {
+            assigned = current->cnt == partitions;
+            rd_kafka_topic_partition_list_destroy(current);
+        }
+    }
+    if (!assigned) {
+        *error = subscribed != RD_KAFKA_RESP_ERR_NO_ERROR
+                     ? QString::fromUtf8(rd_kafka_err2name(subscribed))
+                     : QStringLiteral("no assignment of %1 partitions of %2 within 15 s")
+                           .arg(partitions)
+                           .arg(QString::fromUtf8(topic));
+        rd_kafka_consumer_close(consumer);
+        rd_kafka_destroy(consumer);
+        return nullptr;
+    }
+    return consumer;
 }
 
 } // namespace faultline::testsupport

@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <future>
 #include <thread>
 
@@ -147,6 +148,32 @@ protocol::MetadataRequest metadataRequest(const std::string& topic) {
     request.topics = std::vector<protocol::MetadataRequest::MetadataRequestTopic>(1);
     (*request.topics)[0].name = topic;
     return request;
+}
+
+// Creates `name` (1 partition, RF 3) through the controller and returns Metadata's answer for
+// its partition 0 (leader, epoch, replicas, ISR); nullopt when either call fails.
+std::optional<protocol::MetadataResponse::MetadataResponsePartition>
+createOnePartitionTopic(const broker::ClusterView& view, const std::string& name) {
+    Client admin;
+    if (!admin.connect("127.0.0.1",
+                       view.brokers.at(static_cast<std::size_t>(view.controllerId - 1)).port)) {
+        return std::nullopt;
+    }
+    protocol::CreateTopicsRequest create;
+    auto& topic = create.topics.emplace_back();
+    topic.name = name;
+    topic.numPartitions = 1;
+    topic.replicationFactor = 3;
+    create.timeoutMs = 5000;
+    auto created = admin.decode<protocol::CreateTopicsResponse>(admin.call(19, 5, create), 5);
+    if (created.topics.size() != 1 || created.topics[0].errorCode != 0) {
+        return std::nullopt;
+    }
+    auto meta = admin.decode<protocol::MetadataResponse>(admin.call(3, 9, metadataRequest(name)), 9);
+    if (meta.topics.size() != 1 || meta.topics[0].partitions.empty()) {
+        return std::nullopt;
+    }
+    return meta.topics[0].partitions[0];
 }
 
 } // namespace
@@ -420,22 +447,10 @@ private slots:
         auto engine = start(dir.path());
         QVERIFY(engine);
         const auto view = engine->view();
-        Client admin;
-        QVERIFY(admin.connect(
-            "127.0.0.1", view.brokers.at(static_cast<std::size_t>(view.controllerId - 1)).port));
-        protocol::CreateTopicsRequest create;
-        auto& topic = create.topics.emplace_back();
-        topic.name = "bulk";
-        topic.numPartitions = 1;
-        topic.replicationFactor = 3;
-        create.timeoutMs = 5000;
-        auto created = admin.decode<protocol::CreateTopicsResponse>(admin.call(19, 5, create), 5);
-        QCOMPARE(created.topics.at(0).errorCode, 0);
-        auto meta =
-            admin.decode<protocol::MetadataResponse>(admin.call(3, 9, metadataRequest("bulk")), 9);
-        const auto& p0 = meta.topics.at(0).partitions.at(0);
-        const std::int32_t leader = p0.leaderId;
-        const std::int32_t epoch = p0.leaderEpoch;
+        const auto p0 = createOnePartitionTopic(view, "bulk");
+        QVERIFY(p0);
+        const std::int32_t leader = p0->leaderId;
+        const std::int32_t epoch = p0->leaderEpoch;
 
         Client client;
         QVERIFY(client.connect("127.0.0.1",
@@ -583,20 +598,9 @@ private slots:
         auto engine = start(dir.path());
         QVERIFY(engine);
         const auto view = engine->view();
-        Client admin;
-        QVERIFY(admin.connect(
-            "127.0.0.1", view.brokers.at(static_cast<std::size_t>(view.controllerId - 1)).port));
-        protocol::CreateTopicsRequest create;
-        auto& topic = create.topics.emplace_back();
-        topic.name = "piped";
-        topic.numPartitions = 1;
-        topic.replicationFactor = 3;
-        create.timeoutMs = 5000;
-        auto created = admin.decode<protocol::CreateTopicsResponse>(admin.call(19, 5, create), 5);
-        QCOMPARE(created.topics.at(0).errorCode, 0);
-        auto meta =
-            admin.decode<protocol::MetadataResponse>(admin.call(3, 9, metadataRequest("piped")), 9);
-        const std::int32_t leader = meta.topics.at(0).partitions.at(0).leaderId;
+        const auto p0 = createOnePartitionTopic(view, "piped");
+        QVERIFY(p0);
+        const std::int32_t leader = p0->leaderId;
 
         Client client;
         QVERIFY(client.connect("127.0.0.1",

@@ -215,34 +215,10 @@ private slots:
             request.topics.push_back(topic);
             QVERIFY(client.createTopics(request).has_value());
         }
-        char err[512];
-        rd_kafka_conf_t* conf = rd_kafka_conf_new();
-        const QByteArray bootstrap = m_bootstrap.toUtf8();
-        QCOMPARE(
-            rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.constData(), err, sizeof err),
-            RD_KAFKA_CONF_OK);
-        QCOMPARE(rd_kafka_conf_set(conf, "group.id", "clickers", err, sizeof err),
-                 RD_KAFKA_CONF_OK);
-        QCOMPARE(rd_kafka_conf_set(conf, "client.id", "click-reader", err, sizeof err),
-                 RD_KAFKA_CONF_OK);
-        rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-        QVERIFY2(consumer, err);
-        rd_kafka_poll_set_consumer(consumer);
-        rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(topics, "clicks", RD_KAFKA_PARTITION_UA);
-        QCOMPARE(rd_kafka_subscribe(consumer, topics), RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_topic_partition_list_destroy(topics);
-        bool assigned = false;
-        for (int i = 0; i < 150 && !assigned; ++i) {
-            if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 100))
-                rd_kafka_message_destroy(m);
-            rd_kafka_topic_partition_list_t* current = nullptr;
-            if (rd_kafka_assignment(consumer, &current) == RD_KAFKA_RESP_ERR_NO_ERROR && current) {
-                assigned = current->cnt == 2;
-                rd_kafka_topic_partition_list_destroy(current);
-            }
-        }
-        QVERIFY(assigned);
+        QString error;
+        rd_kafka_t* consumer = testsupport::assignedConsumer(m_bootstrap, "clickers", "clicks", 2,
+                                                             &error, {{"client.id", "click-reader"}});
+        QVERIFY2(consumer, qPrintable(error));
 
         ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);

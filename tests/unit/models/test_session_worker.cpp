@@ -136,6 +136,16 @@ private:
         QCOMPARE(response->topics.at(0).partitions.at(0).errorCode, 0);
     }
 
+    // A one-broker engine with topic "plain" (1 partition) and a commit by `group` on it, for the
+    // tests that put a proxy in front of it. Callers check QTest::currentTestFailed().
+    void startEngineWithCommittedGroup(testsupport::TestEngine& engine, const QString& group) {
+        const auto started = engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1});
+        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+        KafkaClient direct(testsupport::plainProfile(engine.bootstrap()));
+        createTopic(direct, QStringLiteral("plain"), 1, 1);
+        commit(direct, group, {{QStringLiteral("plain"), 0, 0, QString()}});
+    }
+
     // The coordinator of `group`, once __consumer_offsets is ready.
     std::int32_t coordinatorOf(KafkaClient& client, const QString& group) {
         auto coordinator = client.findCoordinator(group);
@@ -449,34 +459,10 @@ private slots:
     // A consumer commits and leaves: its group stays, Empty, of the consumer protocol, with no
     // members and the offsets and lag of what it committed.
     void groupLeftByItsConsumerKeepsOffsetsAndLag() {
-        char err[512];
-        rd_kafka_conf_t* conf = rd_kafka_conf_new();
-        const QByteArray bootstrap = m_bootstrap.toUtf8();
-        QCOMPARE(
-            rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.constData(), err, sizeof err),
-            RD_KAFKA_CONF_OK);
-        QCOMPARE(rd_kafka_conf_set(conf, "group.id", "departed", err, sizeof err),
-                 RD_KAFKA_CONF_OK);
-        QCOMPARE(rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err),
-                 RD_KAFKA_CONF_OK);
-        rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-        QVERIFY2(consumer, err);
-        rd_kafka_poll_set_consumer(consumer);
-        rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(topics, "spread", RD_KAFKA_PARTITION_UA);
-        QCOMPARE(rd_kafka_subscribe(consumer, topics), RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_topic_partition_list_destroy(topics);
-        bool assigned = false;
-        for (int i = 0; i < 150 && !assigned; ++i) {
-            if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 100))
-                rd_kafka_message_destroy(m);
-            rd_kafka_topic_partition_list_t* current = nullptr;
-            if (rd_kafka_assignment(consumer, &current) == RD_KAFKA_RESP_ERR_NO_ERROR && current) {
-                assigned = current->cnt == 6;
-                rd_kafka_topic_partition_list_destroy(current);
-            }
-        }
-        QVERIFY(assigned);
+        QString error;
+        rd_kafka_t* consumer = testsupport::assignedConsumer(m_bootstrap, "departed", "spread", 6,
+                                                             &error, {{"enable.auto.commit", "false"}});
+        QVERIFY2(consumer, qPrintable(error));
         rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(2);
         rd_kafka_topic_partition_list_add(offsets, "spread", 2)->offset = 1;
         rd_kafka_topic_partition_list_add(offsets, "spread", 4)->offset = 3;
@@ -599,18 +585,9 @@ private slots:
     // snapshot still comes, and its warnings say what the broker does not support.
     void unsupportedApisAreNamed() {
         testsupport::TestEngine engine;
-        const auto started = engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1});
-        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
-        {
-            KafkaClient direct(testsupport::plainProfile(engine.bootstrap()));
-            createTopic(direct, QStringLiteral("plain"), 1, 1);
-            const std::int32_t coordinator = coordinatorOf(direct, QStringLiteral("old-readers"));
-            QVERIFY(coordinator >= 0);
-            QVERIFY(direct
-                        .offsetCommit(coordinator, QStringLiteral("old-readers"),
-                                      {{QStringLiteral("plain"), 0, 0, QString()}})
-                        .has_value());
-        }
+        startEngineWithCommittedGroup(engine, QStringLiteral("old-readers"));
+        if (QTest::currentTestFailed())
+            return;
         testing::ProxyOptions options;
         options.upstreamPort =
             static_cast<std::uint16_t>(engine.bootstrap().section(QLatin1Char(':'), -1).toUInt());
@@ -641,18 +618,9 @@ private slots:
     // waiting the timeout out.
     void cancelledRefreshStopsWaitingOnLibrdkafka() {
         testsupport::TestEngine engine;
-        const auto started = engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1});
-        QVERIFY2(started, qPrintable(started ? QString() : started.error()));
-        {
-            KafkaClient direct(testsupport::plainProfile(engine.bootstrap()));
-            createTopic(direct, QStringLiteral("plain"), 1, 1);
-            const std::int32_t coordinator = coordinatorOf(direct, QStringLiteral("held"));
-            QVERIFY(coordinator >= 0);
-            QVERIFY(direct
-                        .offsetCommit(coordinator, QStringLiteral("held"),
-                                      {{QStringLiteral("plain"), 0, 0, QString()}})
-                        .has_value());
-        }
+        startEngineWithCommittedGroup(engine, QStringLiteral("held"));
+        if (QTest::currentTestFailed())
+            return;
         testing::ProxyOptions options;
         options.upstreamPort =
             static_cast<std::uint16_t>(engine.bootstrap().section(QLatin1Char(':'), -1).toUInt());
