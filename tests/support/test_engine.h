@@ -13,11 +13,13 @@
 
 #include "engine/broker/engine.h"
 #include "models/connection_profile.h"
+#include "models/kafka_client.h"
 
 #include <QByteArray>
 #include <QMap>
 #include <QString>
 #include <QTemporaryDir>
+#include <QThread>
 #include <cstdint>
 #include <librdkafka/rdkafka.h>
 #include <expected>
@@ -96,6 +98,32 @@ inline models::ConnectionProfile plainProfile(const QString& bootstrap, int refr
     profile.bootstrapServers = bootstrap;
     profile.refreshIntervalMs = refreshIntervalMs;
     return profile;
+}
+
+// Creates `topic` (1 partition, RF 1) and commits `offset` on its partition 0 for `group` (which
+// never joins, so it stays Empty), through the project's client. Empty on success, else what failed.
+inline QString commitOnNewTopic(const QString& bootstrap, const QString& topic, const QString& group,
+                                qint64 offset = 0) {
+    models::KafkaClient client(plainProfile(bootstrap));
+    protocol::CreateTopicsRequest request;
+    protocol::CreateTopicsRequest::CreatableTopic creatable;
+    creatable.name = topic.toStdString();
+    creatable.numPartitions = 1;
+    creatable.replicationFactor = 1;
+    request.topics.push_back(creatable);
+    request.timeoutMs = 10000;
+    if (auto created = client.createTopics(request); !created)
+        return QStringLiteral("CreateTopics: %1").arg(created.error().message);
+    auto coordinator = client.findCoordinator(group);
+    for (int attempt = 0; attempt < 50 && !coordinator; ++attempt) { // __consumer_offsets loading
+        QThread::msleep(100);
+        coordinator = client.findCoordinator(group);
+    }
+    if (!coordinator)
+        return QStringLiteral("FindCoordinator: %1").arg(coordinator.error().message);
+    if (auto done = client.offsetCommit(*coordinator, group, {{topic, 0, offset, QString()}}); !done)
+        return QStringLiteral("OffsetCommit: %1").arg(done.error().message);
+    return {};
 }
 
 // A librdkafka consumer in `group` subscribed to `topic`, returned once the group has assigned it

@@ -172,22 +172,9 @@ private slots:
 
     void groupWithCommittedOffsets() {
         // Commit offsets through the client, then the session shows the group and its lag.
-        {
-            models::KafkaClient client(testsupport::plainProfile(m_bootstrap, 60000));
-            protocol::CreateTopicsRequest request;
-            protocol::CreateTopicsRequest::CreatableTopic topic;
-            topic.name = "audit";
-            topic.numPartitions = 1;
-            topic.replicationFactor = 1;
-            request.topics.push_back(topic);
-            QVERIFY(client.createTopics(request).has_value());
-            auto coordinator = client.findCoordinator(QStringLiteral("auditors"));
-            QVERIFY(coordinator.has_value());
-            QVERIFY(client
-                        .offsetCommit(*coordinator, QStringLiteral("auditors"),
-                                      {{QStringLiteral("audit"), 0, 0, QString()}})
-                        .has_value());
-        }
+        const QString failed = testsupport::commitOnNewTopic(m_bootstrap, QStringLiteral("audit"),
+                                                             QStringLiteral("auditors"));
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
         ClusterSession session(testsupport::plainProfile(m_bootstrap, 60000));
         QSignalSpy snapshots(&session, &ClusterSession::snapshotReady);
         session.start();
@@ -451,22 +438,9 @@ private slots:
         testsupport::TestEngine engine;
         const auto started = engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1});
         QVERIFY2(started, qPrintable(started ? QString() : started.error()));
-        {
-            models::KafkaClient client(testsupport::plainProfile(engine.bootstrap()));
-            protocol::CreateTopicsRequest request;
-            protocol::CreateTopicsRequest::CreatableTopic topic;
-            topic.name = "held";
-            topic.numPartitions = 1;
-            topic.replicationFactor = 1;
-            request.topics.push_back(topic);
-            QVERIFY(client.createTopics(request).has_value());
-            auto coordinator = client.findCoordinator(QStringLiteral("held-readers"));
-            QVERIFY(coordinator.has_value());
-            QVERIFY(client
-                        .offsetCommit(*coordinator, QStringLiteral("held-readers"),
-                                      {{QStringLiteral("held"), 0, 0, QString()}})
-                        .has_value());
-        }
+        const QString failed = testsupport::commitOnNewTopic(
+            engine.bootstrap(), QStringLiteral("held"), QStringLiteral("held-readers"));
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
         testing::ProxyOptions options;
         options.upstreamPort =
             static_cast<std::uint16_t>(engine.bootstrap().section(QLatin1Char(':'), -1).toUInt());

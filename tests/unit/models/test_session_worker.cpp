@@ -141,9 +141,8 @@ private:
     void startEngineWithCommittedGroup(testsupport::TestEngine& engine, const QString& group) {
         const auto started = engine.start({.brokers = 1, .faultDomains = 1, .updateDomains = 1});
         QVERIFY2(started, qPrintable(started ? QString() : started.error()));
-        KafkaClient direct(testsupport::plainProfile(engine.bootstrap()));
-        createTopic(direct, QStringLiteral("plain"), 1, 1);
-        commit(direct, group, {{QStringLiteral("plain"), 0, 0, QString()}});
+        const QString failed = testsupport::commitOnNewTopic(engine.bootstrap(), QStringLiteral("plain"), group);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
     // The coordinator of `group`, once __consumer_offsets is ready.
