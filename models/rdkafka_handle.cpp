@@ -4,8 +4,24 @@
 
 #include <QByteArray>
 #include <array>
+#include <spdlog/spdlog.h>
 
 namespace faultline::models {
+
+namespace {
+
+// librdkafka's log lines (syslog levels) go to spdlog, so the GUI's log dock shows them, instead
+// of librdkafka's own stderr printer. Called on librdkafka's threads; spdlog is thread-safe.
+// Connection failures come at level 3: they are warnings here, since the session reports a
+// cluster it cannot reach in its own words.
+void logToSpdlog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    const spdlog::level::level_enum spdLevel = level <= 4   ? spdlog::level::warn
+                                               : level <= 6 ? spdlog::level::info
+                                                            : spdlog::level::debug;
+    spdlog::log(spdLevel, "librdkafka {} {}: {}", rk ? rd_kafka_name(rk) : "-", facility, message);
+}
+
+} // namespace
 
 RdKafkaError RdKafkaError::from(rd_kafka_resp_err_t code, const char* message) {
     RdKafkaError error;
@@ -60,6 +76,7 @@ RdKafkaHandle::create(rd_kafka_type_t type, const ConnectionProfile& profile,
             return std::unexpected(RdKafkaError::from(RD_KAFKA_RESP_ERR__INVALID_ARG, text.data()));
         }
     }
+    rd_kafka_conf_set_log_cb(conf, &logToSpdlog);
     if (customize)
         customize(conf);
     rd_kafka_t* rk = rd_kafka_new(type, conf, text.data(), text.size());

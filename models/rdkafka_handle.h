@@ -58,7 +58,8 @@ using RdKafkaMessagePtr = std::unique_ptr<rd_kafka_message_t, RdKafkaMessageDele
 class RdKafkaHandle {
 public:
     // A client of `type` (RD_KAFKA_PRODUCER for admin work) for `profile`; `overrides` win over
-    // the profile's properties; `customize` may set callbacks on the conf. Fails with
+    // the profile's properties; `customize` may set callbacks on the conf. librdkafka's log lines
+    // go to spdlog (the GUI's log dock), as "librdkafka <instance> <facility>: <text>". Fails with
     // "_INVALID_ARG" and librdkafka's text on a bad property.
     [[nodiscard]] static std::expected<std::unique_ptr<RdKafkaHandle>, RdKafkaError>
     create(rd_kafka_type_t type, const ConnectionProfile& profile, const QString& password,

@@ -2,6 +2,7 @@
 // rendering helpers.
 #include "models/message_browser.h"
 #include "models/message_producer.h"
+#include "models/rdkafka_handle.h"
 #include "models/topic_jobs.h"
 #include "models/worker_thread.h"
 #include "tests/support/test_engine.h"
@@ -9,6 +10,8 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QtTest>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 using namespace faultline;
 using namespace faultline::models;
@@ -42,6 +45,7 @@ private slots:
     void newerBrowseSupersedesOlder();
     void destroyingTheBrowserMidBrowseDoesNotWait();
     void destroyingTheProducerMidDeliveryDoesNotWait();
+    void librdkafkaLogsReachSpdlog();
     void asUtf8_data();
     void asUtf8();
     void isText_data();
@@ -316,6 +320,33 @@ void TestMessageBrowser::destroyingTheProducerMidDeliveryDoesNotWait() {
     QTRY_COMPARE_WITH_TIMEOUT(finishingWorkerThreads(), before, 30000);
     QVERIFY(produced.isEmpty());
     QVERIFY(failed.isEmpty()); // nothing reaches a destroyed producer
+}
+
+// librdkafka's own log lines (here: it cannot connect to a closed port) arrive through spdlog,
+// where the GUI's log dock reads them, not on librdkafka's stderr printer.
+void TestMessageBrowser::librdkafkaLogsReachSpdlog() {
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    const QString closedPort = QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
+    probe.close(); // nothing listens there now
+
+    auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+    const auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", ring));
+    const auto lines = [&ring] {
+        QStringList out;
+        for (const auto& line : ring->last_formatted())
+            out << QString::fromStdString(line);
+        return out;
+    };
+    {
+        auto handle = RdKafkaHandle::create(RD_KAFKA_PRODUCER, testsupport::plainProfile(closedPort), {});
+        QVERIFY(handle.has_value());
+        QTRY_VERIFY_WITH_TIMEOUT(lines().join('\n').contains(QStringLiteral("librdkafka")), 15000);
+    }
+    spdlog::set_default_logger(previous);
+    const QString all = lines().join('\n');
+    QVERIFY2(all.contains(closedPort.section(':', -1)), qPrintable(all)); // it names the broker
 }
 
 void TestMessageBrowser::asUtf8_data() {
