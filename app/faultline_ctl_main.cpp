@@ -16,6 +16,9 @@
 #include <QRegularExpression>
 #include <QTimer>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -483,6 +486,13 @@ std::expected<Options, QString> parseArguments(const QCoreApplication& app, QCom
 } // namespace
 
 int main(int argc, char** argv) {
+    // stdout carries the answer (tables, --json); log lines (librdkafka's warnings among them)
+    // go to stderr, warnings and worse only.
+    auto logger = spdlog::stderr_color_mt("faultline-ctl");
+    logger->set_level(spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("faultline-ctl: %l: %v");
+
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("faultline-ctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));

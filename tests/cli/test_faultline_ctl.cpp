@@ -308,6 +308,27 @@ private slots:
         QVERIFY(r.out.contains(kTopic));
     }
 
+    // librdkafka warns about a producer property given to the session's consumer: the warning
+    // goes to stderr, and stdout stays pure JSON.
+    void librdkafkaWarningsStayOffStdout() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("client.properties"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("acks=all\n");
+        file.close();
+        const RunResult r = runCtl({QStringLiteral("--bootstrap"), m_bootstrap,
+                                    QStringLiteral("--command-config"), path, QStringLiteral("--json"),
+                                    QStringLiteral("cluster"), QStringLiteral("describe")});
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.err));
+        QJsonParseError error{};
+        const QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8(), &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(r.out));
+        QVERIFY(doc.isObject());
+        QVERIFY2(r.err.contains(QStringLiteral("acks")), qPrintable(r.err));
+    }
+
     // Every failure: non-zero exit, exactly one line on stderr, nothing on stdout, no hang.
     void failures_data() {
         QTest::addColumn<QStringList>("arguments");
