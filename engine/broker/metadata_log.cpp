@@ -1,12 +1,12 @@
 #include "engine/broker/metadata_log.h"
 
 #include "engine/protocol/crc32c.h"
+#include "engine/storage/file_util.h"
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace faultline::broker {
@@ -14,13 +14,9 @@ namespace faultline::broker {
 namespace fs = std::filesystem;
 using protocol::ErrorCode;
 using protocol::makeError;
+using storage::detail::ioError;
 
 namespace {
-
-protocol::Error ioError(std::string_view what, const fs::path& path, int err) {
-    return makeError(ErrorCode::KafkaStorageError,
-                     std::string(what) + " " + path.string() + ": " + std::strerror(err));
-}
 
 void putBe32(std::uint8_t* p, std::uint32_t v) {
     p[0] = static_cast<std::uint8_t>(v >> 24);
@@ -32,38 +28,6 @@ void putBe32(std::uint8_t* p, std::uint32_t v) {
 std::uint32_t getBe32(const std::uint8_t* p) {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
            std::uint32_t{p[3]};
-}
-
-std::expected<std::string, protocol::Error> readAll(int fd, const fs::path& path) {
-    std::string out;
-    char buffer[1 << 16];
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return std::unexpected(ioError("read", path, errno));
-        }
-        if (n == 0) {
-            return out;
-        }
-        out.append(buffer, static_cast<std::size_t>(n));
-    }
-}
-
-std::expected<void, protocol::Error> writeAll(int fd, std::string_view data, const fs::path& path) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return std::unexpected(ioError("write", path, errno));
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
 }
 
 } // namespace
@@ -88,16 +52,16 @@ std::expected<std::unique_ptr<MetadataLog>, protocol::Error> MetadataLog::open(c
     fs::remove(dir / "metadata.json.tmp", ec);
     std::int64_t snapshotBytes = -1;
     const fs::path snapshot = snapshotPath(dir);
-    if (const int sfd = ::open(snapshot.c_str(), O_RDONLY | O_CLOEXEC); sfd >= 0) {
-        auto text = readAll(sfd, snapshot);
-        ::close(sfd);
+    if (fs::exists(snapshot, ec)) {
+        auto text = storage::detail::readWholeFile(snapshot);
         if (!text) {
             return std::unexpected(text.error());
         }
         contents.snapshot = std::move(*text);
         snapshotBytes = static_cast<std::int64_t>(contents.snapshot.size());
-    } else if (errno != ENOENT) {
-        return std::unexpected(ioError("open", snapshot, errno));
+    } else if (ec) {
+        return std::unexpected(makeError(ErrorCode::KafkaStorageError,
+                                         "stat " + snapshot.string() + ": " + ec.message()));
     }
     const fs::path path = logPath(dir);
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -106,7 +70,7 @@ std::expected<std::unique_ptr<MetadataLog>, protocol::Error> MetadataLog::open(c
     }
     std::unique_ptr<MetadataLog> log(new MetadataLog(dir, fd));
     log->m_snapshotBytes = snapshotBytes;
-    auto bytes = readAll(fd, path);
+    auto bytes = storage::detail::readWholeFile(path); // exists now (O_CREAT)
     if (!bytes) {
         return std::unexpected(bytes.error());
     }
@@ -159,7 +123,11 @@ std::expected<void, protocol::Error> MetadataLog::append(std::string_view payloa
                                               payload.size())));
     std::memcpy(frame.data() + 8, payload.data(), payload.size());
     const fs::path path = logPath(m_dir);
-    if (auto r = writeAll(m_fd, frame, path); !r) {
+    // At m_logBytes, the file's end (O_APPEND also puts it there).
+    if (auto r = storage::detail::pwriteAll(
+            m_fd, std::span(reinterpret_cast<const std::uint8_t*>(frame.data()), frame.size()),
+            m_logBytes, path);
+        !r) {
         // Cut a partial frame so that the next record starts on a boundary.
         (void)::ftruncate(m_fd, static_cast<off_t>(m_logBytes));
         return r;
@@ -173,24 +141,10 @@ std::expected<void, protocol::Error> MetadataLog::append(std::string_view payloa
 }
 
 std::expected<void, protocol::Error> MetadataLog::writeSnapshot(std::string_view snapshot) {
-    const fs::path target = snapshotPath(m_dir);
-    fs::path tmp = target;
-    tmp += ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        return std::unexpected(ioError("open", tmp, errno));
-    }
-    auto written = writeAll(fd, snapshot, tmp);
-    if (written && ::fsync(fd) != 0) {
-        written = std::unexpected(ioError("fsync", tmp, errno));
-    }
-    ::close(fd);
-    if (!written) {
+    if (auto written = storage::detail::writeFileAtomic(snapshotPath(m_dir), snapshot); !written) {
         return written;
     }
-    if (::rename(tmp.c_str(), target.c_str()) != 0) {
-        return std::unexpected(ioError("rename", tmp, errno));
-    }
+    // The rename itself must survive a crash before the log is emptied.
     if (const int dirFd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dirFd >= 0) {
         (void)::fsync(dirFd);
         ::close(dirFd);

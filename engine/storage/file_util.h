@@ -1,4 +1,4 @@
-// Small POSIX file helpers shared by the storage sources (internal to engine/storage).
+// Small POSIX file helpers shared by the storage sources and engine/broker's metadata log.
 #pragma once
 
 #include "engine/protocol/error_code.h"
