@@ -3,6 +3,7 @@
 #include "models/cluster_session.h"
 #include "models/kafka_client.h"
 #include "models/sandbox_controller.h"
+#include "tests/support/black_hole.h"
 #include "tests/support/test_engine.h"
 
 #include <QElapsedTimer>
@@ -391,28 +392,16 @@ private slots:
     // once: the request is abandoned (its socket shut down), not waited out (the client's
     // timeouts are one minute here), and the worker thread ends on its own soon after.
     void destroyingDuringARefreshDoesNotWait() {
-        QTcpServer blackHole; // accepts, reads, never answers
-        QVERIFY(blackHole.listen(QHostAddress::LocalHost));
-        QList<QTcpSocket*> sockets;
-        qint64 received = 0;
-        bool peerClosed = false;
-        connect(&blackHole, &QTcpServer::newConnection, this, [&] {
-            while (auto* socket = blackHole.nextPendingConnection()) {
-                sockets << socket;
-                connect(socket, &QTcpSocket::readyRead, socket,
-                        [socket, &received] { received += socket->readAll().size(); });
-                connect(socket, &QTcpSocket::disconnected, socket,
-                        [&peerClosed] { peerClosed = true; });
-            }
-        });
+        testsupport::BlackHole blackHole;
+        QVERIFY(blackHole.listen());
         auto session = std::make_unique<ClusterSession>(testsupport::plainProfile(
-            QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort()), 60000));
+            blackHole.address(), 60000));
         models::KafkaClient::Options slow;
         slow.requestTimeout = std::chrono::minutes(1);
         slow.connectTimeout = std::chrono::minutes(1);
         session->setClientOptions(slow);
         session->start();
-        QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000); // the refresh's request is out and waits
+        QTRY_VERIFY_WITH_TIMEOUT(blackHole.received() > 0, 10000); // the refresh's request is out and waits
 
         const int finishingBefore = ClusterSession::finishingThreadCount();
         QElapsedTimer clock;
@@ -426,9 +415,8 @@ private slots:
 
         // The request was interrupted: the black hole sees the connection shut down and the
         // worker thread ends long before the one-minute timeout.
-        QTRY_VERIFY_WITH_TIMEOUT(peerClosed, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(blackHole.peerClosed(), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(ClusterSession::finishingThreadCount(), finishingBefore, 10000);
-        qDeleteAll(sockets);
     }
 
     // Same while the refresh waits on librdkafka: a proxy holds the OffsetFetch of the session's
@@ -469,19 +457,10 @@ private slots:
 
     // Same while a job waits on the black hole: the job's call is abandoned as well.
     void destroyingDuringAJobDoesNotWait() {
-        QTcpServer blackHole;
-        QVERIFY(blackHole.listen(QHostAddress::LocalHost));
-        QList<QTcpSocket*> sockets;
-        qint64 received = 0;
-        connect(&blackHole, &QTcpServer::newConnection, this, [&] {
-            while (auto* socket = blackHole.nextPendingConnection()) {
-                sockets << socket;
-                connect(socket, &QTcpSocket::readyRead, socket,
-                        [socket, &received] { received += socket->readAll().size(); });
-            }
-        });
+        testsupport::BlackHole blackHole;
+        QVERIFY(blackHole.listen());
         auto session = std::make_unique<ClusterSession>(testsupport::plainProfile(
-            QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort()), 60000));
+            blackHole.address(), 60000));
         models::KafkaClient::Options slow;
         slow.requestTimeout = std::chrono::minutes(1);
         slow.connectTimeout = std::chrono::minutes(1);
@@ -489,11 +468,10 @@ private slots:
         QSignalSpy started(session.get(), &ClusterSession::jobStarted);
         session->submit(std::make_shared<CreateTopicJob>(QStringLiteral("never")));
         QVERIFY(started.wait(10000));
-        QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(blackHole.received() > 0, 10000);
         const int finishingBefore = ClusterSession::finishingThreadCount();
         session.reset();
         QTRY_COMPARE_WITH_TIMEOUT(ClusterSession::finishingThreadCount(), finishingBefore, 10000);
-        qDeleteAll(sockets);
     }
 };
 

@@ -2,6 +2,7 @@
 #include "engine/protocol/messages/produce.h"
 #include "engine/protocol/records.h"
 #include "models/kafka_client.h"
+#include "tests/support/black_hole.h"
 #include "tests/support/test_engine.h"
 
 #include <QElapsedTimer>
@@ -263,27 +264,14 @@ private slots:
     // abort() from another thread ends a call blocked on a server that never answers: at once,
     // not after the (here one minute) timeout; and every later call fails the same way.
     void abortInterruptsABlockedCall() {
-        QTcpServer blackHole; // accepts, reads, never answers
-        QVERIFY(blackHole.listen(QHostAddress::LocalHost));
-        QList<QTcpSocket*> sockets;
-        qint64 received = 0;
-        bool peerClosed = false;
-        connect(&blackHole, &QTcpServer::newConnection, this, [&] {
-            while (auto* socket = blackHole.nextPendingConnection()) {
-                sockets << socket;
-                connect(socket, &QTcpSocket::readyRead, socket,
-                        [socket, &received] { received += socket->readAll().size(); });
-                connect(socket, &QTcpSocket::disconnected, socket,
-                        [&peerClosed] { peerClosed = true; });
-            }
-        });
+        testsupport::BlackHole blackHole;
+        QVERIFY(blackHole.listen());
         KafkaClient::Options slow;
         slow.requestTimeout = std::chrono::minutes(1);
         slow.connectTimeout = std::chrono::minutes(1);
-        const QString address = QStringLiteral("127.0.0.1:%1").arg(blackHole.serverPort());
-        KafkaClient client(testsupport::plainProfile(address), slow);
+        KafkaClient client(testsupport::plainProfile(blackHole.address()), slow);
         auto call = std::async(std::launch::async, [&client] { return client.metadata(); });
-        QTRY_VERIFY_WITH_TIMEOUT(received > 0, 10000); // the request is out; the call waits
+        QTRY_VERIFY_WITH_TIMEOUT(blackHole.received() > 0, 10000); // the request is out; the call waits
         QVERIFY(call.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
 
         client.abort();
@@ -295,13 +283,12 @@ private slots:
         QVERIFY(!result.has_value());
         QCOMPARE(result.error().errorName, QStringLiteral("ABORTED"));
         QVERIFY(client.aborted());
-        QTRY_VERIFY_WITH_TIMEOUT(peerClosed, 10000); // the socket was shut down, not left open
+        QTRY_VERIFY_WITH_TIMEOUT(blackHole.peerClosed(), 10000); // the socket was shut down, not left open
 
         const auto later = client.describeCluster();
         QVERIFY(!later.has_value());
         QCOMPARE(later.error().errorName, QStringLiteral("ABORTED"));
-        QCOMPARE(sockets.size(), 1); // no new connection was tried after the abort
-        qDeleteAll(sockets);
+        QCOMPARE(blackHole.connections(), 1); // no new connection was tried after the abort
     }
 };
 

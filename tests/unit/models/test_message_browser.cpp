@@ -5,6 +5,7 @@
 #include "models/rdkafka_handle.h"
 #include "models/topic_jobs.h"
 #include "models/worker_thread.h"
+#include "tests/support/black_hole.h"
 #include "tests/support/test_engine.h"
 
 #include <QSignalSpy>
@@ -273,28 +274,20 @@ void TestMessageBrowser::newerBrowseSupersedesOlder() {
     QCOMPARE(ready[0][0].value<QList<MessageRow>>().size(), 2);
 }
 
-// A listener that accepts connections and never answers: every request to it waits for its
-// timeout.
-static QString blackHoleBootstrap(QTcpServer& server) {
-    if (!server.listen(QHostAddress::LocalHost))
-        return {};
-    return QStringLiteral("127.0.0.1:%1").arg(server.serverPort());
-}
-
 // The browse waits on a broker that never answers (offsets query, up to 10 s): destroying the
 // browser returns while its thread still runs (the thread is counted as finishing, so the
 // destructor did not wait for it), and the thread ends by itself.
 void TestMessageBrowser::destroyingTheBrowserMidBrowseDoesNotWait() {
-    QTcpServer blackHole;
-    const QString bootstrap = blackHoleBootstrap(blackHole);
-    QVERIFY(!bootstrap.isEmpty());
+    testsupport::BlackHole blackHole;
+    QVERIFY(blackHole.listen());
+    const QString bootstrap = blackHole.address();
     auto browser = std::make_unique<MessageBrowser>(testsupport::plainProfile(bootstrap));
     QSignalSpy failed(browser.get(), &MessageBrowser::failed);
     BrowseRequest request;
     request.topic = "events";
     request.timeoutMs = 10000;
     browser->browse(request);
-    QTRY_VERIFY_WITH_TIMEOUT(blackHole.hasPendingConnections(), 10000); // the consumer connected
+    QTRY_VERIFY_WITH_TIMEOUT(blackHole.connections() > 0, 10000); // the consumer connected
     QTest::qWait(200); // and its worker waits inside the offsets query
     const int before = finishingWorkerThreads();
     browser.reset();
@@ -305,14 +298,14 @@ void TestMessageBrowser::destroyingTheBrowserMidBrowseDoesNotWait() {
 // The message waits for a delivery report that cannot come (message.timeout.ms is 30 s):
 // destroying the producer does not wait for it; the thread gives it a short grace and ends.
 void TestMessageBrowser::destroyingTheProducerMidDeliveryDoesNotWait() {
-    QTcpServer blackHole;
-    const QString bootstrap = blackHoleBootstrap(blackHole);
-    QVERIFY(!bootstrap.isEmpty());
+    testsupport::BlackHole blackHole;
+    QVERIFY(blackHole.listen());
+    const QString bootstrap = blackHole.address();
     auto producer = std::make_unique<MessageProducer>(testsupport::plainProfile(bootstrap));
     QSignalSpy produced(producer.get(), &MessageProducer::produced);
     QSignalSpy failed(producer.get(), &MessageProducer::failed);
     producer->produce(QStringLiteral("events"), 0, QByteArray("k"), QByteArray("v"));
-    QTRY_VERIFY_WITH_TIMEOUT(blackHole.hasPendingConnections(), 10000); // the producer connected
+    QTRY_VERIFY_WITH_TIMEOUT(blackHole.connections() > 0, 10000); // the producer connected
     QTest::qWait(200); // and its worker waits for the delivery report
     const int before = finishingWorkerThreads();
     producer.reset();
