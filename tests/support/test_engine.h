@@ -13,6 +13,8 @@
 
 #include "engine/broker/engine.h"
 #include "models/connection_profile.h"
+#include "engine/protocol/messages/produce.h"
+#include "engine/protocol/records.h"
 #include "models/kafka_client.h"
 
 #include <QByteArray>
@@ -24,6 +26,7 @@
 #include <librdkafka/rdkafka.h>
 #include <expected>
 #include <memory>
+#include <vector>
 #include <utility>
 
 namespace faultline::testsupport {
@@ -100,20 +103,71 @@ inline models::ConnectionProfile plainProfile(const QString& bootstrap, int refr
     return profile;
 }
 
+// The project's client doing a test's setup. Each returns an empty string on success, else what
+// failed (for QVERIFY2).
+
+// Creates `name` with `partitions` partitions at replication factor `rf`.
+inline QString createTopic(models::KafkaClient& client, const QString& name, int partitions, int rf) {
+    protocol::CreateTopicsRequest request;
+    protocol::CreateTopicsRequest::CreatableTopic topic;
+    topic.name = name.toStdString();
+    topic.numPartitions = partitions;
+    topic.replicationFactor = static_cast<std::int16_t>(rf);
+    request.topics.push_back(topic);
+    request.timeoutMs = 10000;
+    if (auto created = client.createTopics(request); !created)
+        return QStringLiteral("CreateTopics: %1").arg(created.error().message);
+    return {};
+}
+
+// The leader of `topic`[partition] as Metadata gives it; -1 when unknown.
+inline std::int32_t leaderOf(models::KafkaClient& client, const QString& topic, std::int32_t partition) {
+    auto md = client.metadata(QStringList{topic});
+    if (!md)
+        return -1;
+    for (const auto& t : md->topics)
+        for (const auto& p : t.partitions)
+            if (p.partitionIndex == partition)
+                return p.leaderId;
+    return -1;
+}
+
+// `records` as one batch into `topic`[partition] through its leader, acks=all.
+inline QString produceRecords(models::KafkaClient& client, const QString& topic, std::int32_t partition,
+                              const std::vector<protocol::Record>& records) {
+    auto batch = protocol::buildBatch(records, {});
+    if (!batch)
+        return QStringLiteral("buildBatch: %1").arg(QString::fromStdString(batch.error().message));
+    const std::int32_t leader = leaderOf(client, topic, partition);
+    if (leader < 0)
+        return QStringLiteral("no leader for %1[%2]").arg(topic).arg(partition);
+    protocol::ProduceRequest request;
+    request.acks = -1;
+    request.timeoutMs = 5000;
+    protocol::ProduceRequest::TopicProduceData data;
+    data.name = topic.toStdString();
+    protocol::ProduceRequest::PartitionProduceData pd;
+    pd.index = partition;
+    pd.records = protocol::Records::copyOf(*batch);
+    data.partitionData.push_back(pd);
+    request.topicData.push_back(data);
+    auto response = client.send<protocol::ProduceRequest, protocol::ProduceResponse>(leader, request);
+    if (!response)
+        return QStringLiteral("Produce: %1").arg(response.error().message);
+    if (response->responses.size() != 1 || response->responses[0].partitionResponses.size() != 1)
+        return QStringLiteral("Produce: unexpected answer shape");
+    if (const auto code = response->responses[0].partitionResponses[0].errorCode; code != 0)
+        return QStringLiteral("Produce: error %1").arg(code);
+    return {};
+}
+
 // Creates `topic` (1 partition, RF 1) and commits `offset` on its partition 0 for `group` (which
 // never joins, so it stays Empty), through the project's client. Empty on success, else what failed.
 inline QString commitOnNewTopic(const QString& bootstrap, const QString& topic, const QString& group,
                                 qint64 offset = 0) {
     models::KafkaClient client(plainProfile(bootstrap));
-    protocol::CreateTopicsRequest request;
-    protocol::CreateTopicsRequest::CreatableTopic creatable;
-    creatable.name = topic.toStdString();
-    creatable.numPartitions = 1;
-    creatable.replicationFactor = 1;
-    request.topics.push_back(creatable);
-    request.timeoutMs = 10000;
-    if (auto created = client.createTopics(request); !created)
-        return QStringLiteral("CreateTopics: %1").arg(created.error().message);
+    if (QString failed = createTopic(client, topic, 1, 1); !failed.isEmpty())
+        return failed;
     auto coordinator = client.findCoordinator(group);
     for (int attempt = 0; attempt < 50 && !coordinator; ++attempt) { // __consumer_offsets loading
         QThread::msleep(100);

@@ -22,17 +22,6 @@ private:
     testsupport::TestEngine m_engine;
     QString m_bootstrap;
 
-    std::int32_t leaderOf(KafkaClient& client, const QString& topic, std::int32_t partition) {
-        auto md = client.metadata(QStringList{topic});
-        if (!md)
-            return -1;
-        for (const auto& t : md->topics)
-            for (const auto& p : t.partitions)
-                if (p.partitionIndex == partition)
-                    return p.leaderId;
-        return -1;
-    }
-
     void produce(KafkaClient& client, const QString& topic, std::int32_t partition, int count) {
         std::vector<protocol::Record> records;
         for (int i = 0; i < count; ++i) {
@@ -42,36 +31,13 @@ private:
             r.value = std::vector<std::uint8_t>(value.begin(), value.end());
             records.push_back(r);
         }
-        auto batch = protocol::buildBatch(records, {});
-        QVERIFY(batch.has_value());
-        protocol::ProduceRequest request;
-        request.acks = -1;
-        request.timeoutMs = 5000;
-        protocol::ProduceRequest::TopicProduceData data;
-        data.name = topic.toStdString();
-        protocol::ProduceRequest::PartitionProduceData pd;
-        pd.index = partition;
-        pd.records = protocol::Records::copyOf(*batch);
-        data.partitionData.push_back(pd);
-        request.topicData.push_back(data);
-        const std::int32_t leader = leaderOf(client, topic, partition);
-        QVERIFY(leader >= 0);
-        auto response = client.send<protocol::ProduceRequest, protocol::ProduceResponse>(leader, request);
-        QVERIFY2(response.has_value(), qPrintable(response ? QString() : response.error().message));
-        QCOMPARE(response->responses.size(), 1u);
-        QCOMPARE(response->responses[0].partitionResponses[0].errorCode, 0);
+        const QString failed = testsupport::produceRecords(client, topic, partition, records);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
     void createTopic(KafkaClient& client, const QString& name, int partitions, int rf) {
-        protocol::CreateTopicsRequest request;
-        protocol::CreateTopicsRequest::CreatableTopic topic;
-        topic.name = name.toStdString();
-        topic.numPartitions = partitions;
-        topic.replicationFactor = static_cast<std::int16_t>(rf);
-        request.topics.push_back(topic);
-        request.timeoutMs = 10000;
-        auto created = client.createTopics(request);
-        QVERIFY2(created.has_value(), qPrintable(created ? QString() : created.error().message));
+        const QString failed = testsupport::createTopic(client, name, partitions, rf);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
 private slots:
@@ -115,7 +81,7 @@ private slots:
         KafkaClient client(testsupport::plainProfile(m_bootstrap));
         createTopic(client, QStringLiteral("orders"), 3, 2);
         produce(client, QStringLiteral("orders"), 0, 5);
-        const std::int32_t leader = leaderOf(client, QStringLiteral("orders"), 0);
+        const std::int32_t leader = testsupport::leaderOf(client, QStringLiteral("orders"), 0);
         for (const auto& [timestamp, expected] : {std::pair<qint64, qint64>{-1, 5}, {-2, 0}}) {
             auto offsets = client.listOffsets(leader, {{QStringLiteral("orders"), 0}}, timestamp);
             QVERIFY2(offsets.has_value(), qPrintable(offsets ? QString() : offsets.error().message));
@@ -139,7 +105,7 @@ private slots:
         KafkaClient client(testsupport::plainProfile(m_bootstrap));
         createTopic(client, QStringLiteral("sized"), 1, 1);
         produce(client, QStringLiteral("sized"), 0, 10);
-        const std::int32_t leader = leaderOf(client, QStringLiteral("sized"), 0);
+        const std::int32_t leader = testsupport::leaderOf(client, QStringLiteral("sized"), 0);
         auto dirs = client.describeLogDirs(leader);
         QVERIFY2(dirs.has_value(), qPrintable(dirs ? QString() : dirs.error().message));
         qint64 size = -1;

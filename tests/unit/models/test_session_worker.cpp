@@ -55,13 +55,6 @@ private:
     // `count` records of `valueBytes` bytes each into one partition, through its leader.
     void produce(KafkaClient& client, const QString& topic, std::int32_t partition, int count,
                  int valueBytes) {
-        auto metadata = client.metadata(QStringList{topic});
-        QVERIFY(metadata.has_value());
-        std::int32_t leader = -1;
-        for (const auto& p : metadata->topics.at(0).partitions)
-            if (p.partitionIndex == partition)
-                leader = p.leaderId;
-        QVERIFY(leader >= 0);
         std::vector<protocol::Record> records;
         for (int i = 0; i < count; ++i) {
             protocol::Record r;
@@ -69,34 +62,13 @@ private:
             r.value = std::vector<std::uint8_t>(static_cast<std::size_t>(valueBytes), 'x');
             records.push_back(r);
         }
-        auto batch = protocol::buildBatch(records, {});
-        QVERIFY(batch.has_value());
-        protocol::ProduceRequest request;
-        request.acks = -1;
-        request.timeoutMs = 5000;
-        protocol::ProduceRequest::TopicProduceData data;
-        data.name = topic.toStdString();
-        protocol::ProduceRequest::PartitionProduceData pd;
-        pd.index = partition;
-        pd.records = protocol::Records::copyOf(*batch);
-        data.partitionData.push_back(pd);
-        request.topicData.push_back(data);
-        auto response =
-            client.send<protocol::ProduceRequest, protocol::ProduceResponse>(leader, request);
-        QVERIFY2(response.has_value(), qPrintable(response ? QString() : response.error().message));
-        QCOMPARE(response->responses.at(0).partitionResponses.at(0).errorCode, 0);
+        const QString failed = testsupport::produceRecords(client, topic, partition, records);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
     void createTopic(KafkaClient& client, const QString& name, int partitions, int rf) {
-        protocol::CreateTopicsRequest request;
-        protocol::CreateTopicsRequest::CreatableTopic topic;
-        topic.name = name.toStdString();
-        topic.numPartitions = partitions;
-        topic.replicationFactor = static_cast<std::int16_t>(rf);
-        request.topics.push_back(topic);
-        request.timeoutMs = 10000;
-        auto created = client.createTopics(request);
-        QVERIFY2(created.has_value(), qPrintable(created ? QString() : created.error().message));
+        const QString failed = testsupport::createTopic(client, name, partitions, rf);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
     void commit(KafkaClient& client, const QString& group,
@@ -116,12 +88,7 @@ private:
     // Deletes the records of `topic`[partition] before `offset` (-1: all), through its leader.
     void deleteRecords(KafkaClient& client, const QString& topic, std::int32_t partition,
                        qint64 offset) {
-        auto metadata = client.metadata(QStringList{topic});
-        QVERIFY(metadata.has_value());
-        std::int32_t leader = -1;
-        for (const auto& p : metadata->topics.at(0).partitions)
-            if (p.partitionIndex == partition)
-                leader = p.leaderId;
+        const std::int32_t leader = testsupport::leaderOf(client, topic, partition);
         QVERIFY(leader >= 0);
         protocol::DeleteRecordsRequest request;
         request.timeoutMs = 5000;
