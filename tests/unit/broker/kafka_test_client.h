@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/protocol/header.h"
+#include "engine/protocol/messages/produce.h"
 #include "engine/protocol/wire.h"
 
 #include <QTcpSocket>
@@ -136,5 +137,20 @@ private:
     std::int32_t m_correlation = 0;
     std::map<std::int32_t, std::pair<std::int16_t, std::int16_t>> m_pending;
 };
+
+// A Produce request of one batch for `topic`[partition].
+inline protocol::ProduceRequest produceRequest(const std::string& topic, std::int32_t partition,
+                                               const std::vector<std::uint8_t>& batch,
+                                               std::int16_t acks, std::int32_t timeoutMs) {
+    protocol::ProduceRequest produce;
+    produce.acks = acks;
+    produce.timeoutMs = timeoutMs;
+    auto& td = produce.topicData.emplace_back();
+    td.name = topic;
+    auto& pd = td.partitionData.emplace_back();
+    pd.index = partition;
+    pd.records = protocol::Records::copyOf(batch);
+    return produce;
+}
 
 } // namespace faultline::testing

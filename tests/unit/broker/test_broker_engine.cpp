@@ -123,16 +123,8 @@ Bytes storedAs(Bytes batch, std::int64_t baseOffset, std::int32_t epoch) {
 }
 
 protocol::ProduceRequest produceRequest(const std::string& topic, std::int32_t partition,
-                                        const Bytes& batch, std::int16_t acks) {
-    protocol::ProduceRequest produce;
-    produce.acks = acks;
-    produce.timeoutMs = 10000;
-    auto& td = produce.topicData.emplace_back();
-    td.name = topic;
-    auto& pd = td.partitionData.emplace_back();
-    pd.index = partition;
-    pd.records = protocol::Records::copyOf(batch);
-    return produce;
+                                        const std::vector<std::uint8_t>& batch, std::int16_t acks) {
+    return testing::produceRequest(topic, partition, batch, acks, 10000);
 }
 
 Bytes concatBytes(const std::vector<Bytes>& parts) {

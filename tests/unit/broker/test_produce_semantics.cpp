@@ -86,15 +86,7 @@ void fixCrc(std::vector<std::uint8_t>& batch) {
 
 protocol::ProduceRequest produceRequest(const std::string& topic, std::int32_t partition,
                                         const std::vector<std::uint8_t>& batch, std::int16_t acks) {
-    protocol::ProduceRequest produce;
-    produce.acks = acks;
-    produce.timeoutMs = 5000;
-    auto& td = produce.topicData.emplace_back();
-    td.name = topic;
-    auto& pd = td.partitionData.emplace_back();
-    pd.index = partition;
-    pd.records = protocol::Records::copyOf(batch);
-    return produce;
+    return testing::produceRequest(topic, partition, batch, acks, 5000);
 }
 
 protocol::FetchRequest fetchRequest(const std::string& topic, std::int32_t partition,
