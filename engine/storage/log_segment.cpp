@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -19,6 +20,10 @@ using protocol::RecordBatchHeader;
 namespace {
 
 constexpr std::size_t kScanChunk = 64 * 1024;
+// Space ahead of the active .log's end (see log_segment.h).
+constexpr std::int64_t kReserveFrom = 1 << 20;
+constexpr std::int64_t kReserveMinStep = 1 << 20;
+constexpr std::int64_t kReserveMaxStep = 8 << 20;
 constexpr std::int32_t kMinBatchLength =
     static_cast<std::int32_t>(protocol::kBatchHeaderSize - protocol::kBatchLogOverhead);
 
@@ -97,8 +102,39 @@ LogSegment::LogSegment(const std::filesystem::path& dir, std::int64_t baseOffset
 }
 
 LogSegment::~LogSegment() {
+    releaseReserve();
     // The log file closes when the last FileSlice of it is gone.
     m_pool->forget(m_poolKey);
+}
+
+void LogSegment::reserveFor(std::int64_t end) {
+    if (end <= m_reservedEnd || end < kReserveFrom || m_reserveUnsupported) {
+        return;
+    }
+    const std::int64_t from = std::max(m_reservedEnd, m_size);
+    const std::int64_t step = std::clamp(m_size, kReserveMinStep, kReserveMaxStep);
+    const std::int64_t to = (end + step + kReserveMinStep - 1) / kReserveMinStep * kReserveMinStep;
+    if (::fallocate(m_logFile->fd(), FALLOC_FL_KEEP_SIZE, from, to - from) != 0) {
+        // EOPNOTSUPP (no fallocate here), ENOSPC (the write says so itself), ...: no reserve.
+        spdlog::debug("log segment {}: no space reserved ahead: {}", m_logPath.string(),
+                      std::strerror(errno));
+        m_reserveUnsupported = true;
+        return;
+    }
+    m_reservedEnd = to;
+}
+
+void LogSegment::releaseReserve() {
+    if (!m_logFile || m_reservedEnd <= m_size) {
+        return;
+    }
+    // A deferred (LogWriter) write may not have landed yet; it lies below m_size, so cutting at
+    // m_size leaves it room either way.
+    if (::ftruncate(m_logFile->fd(), m_size) != 0) {
+        spdlog::warn("log segment {}: giving back the space reserved ahead: {}",
+                     m_logPath.string(), std::strerror(errno));
+    }
+    m_reservedEnd = m_size;
 }
 
 namespace {
@@ -176,6 +212,7 @@ std::expected<void, Error> LogSegment::activate() {
 }
 
 void LogSegment::seal() {
+    releaseReserve();
     if (auto r = writeIndexes(false); !r) {
         spdlog::warn("log segment {}: {} (the index is rebuilt at the next start)",
                      m_logPath.string(), r.error().message);
@@ -304,6 +341,11 @@ LogSegment::open(const std::filesystem::path& dir, std::int64_t baseOffset,
     }
     if (auto r = seg->writeIndexes(false); !r) {
         spdlog::warn("log segment {}: {}", seg->m_logPath.string(), r.error().message);
+    }
+    // Blocks past the end: a reserve left by a crash (given back by the truncation).
+    if (static_cast<std::int64_t>(st.st_blocks) * 512 > st.st_size + kReserveMinStep) {
+        seg->m_reservedEnd = static_cast<std::int64_t>(st.st_blocks) * 512;
+        seg->releaseReserve();
     }
     if (!active) {
         seg->m_logFile.reset();
@@ -571,8 +613,10 @@ std::expected<void, Error> LogSegment::append(std::span<const std::uint8_t> byte
             protocol::makeError(protocol::ErrorCode::KafkaStorageError,
                                 "append to sealed segment " + m_logPath.string()));
     }
+    reserveFor(m_size + static_cast<std::int64_t>(bytes.size()));
     if (auto r = detail::pwriteAll(m_logFile->fd(), bytes, m_size, m_logPath); !r) {
         (void)::ftruncate(m_logFile->fd(), m_size);
+        m_reservedEnd = m_size;
         return r;
     }
     if (auto r = appendDeferred(bytes, batches); !r) {
@@ -585,6 +629,9 @@ std::expected<std::int64_t, Error>
 LogSegment::appendDeferred(std::span<const std::uint8_t> bytes,
                            std::span<const protocol::BatchSpan> batches) {
     const std::int64_t position = m_size;
+    if (m_logFile) {
+        reserveFor(m_size + static_cast<std::int64_t>(bytes.size()));
+    }
     for (const auto& b : batches) {
         accountBatch(b.header, m_size + static_cast<std::int64_t>(b.position));
     }
@@ -689,6 +736,7 @@ std::expected<void, Error> LogSegment::truncateAt(std::int64_t pos, std::int64_t
         return std::unexpected(detail::ioError("truncate", m_logPath, errno));
     }
     m_size = pos;
+    m_reservedEnd = pos; // the truncation gave back what was reserved past it
     m_nextOffset = nextOffset;
     std::erase_if(m_index, [&](const IndexEntry& e) { return e.position >= pos; });
     std::erase_if(m_timeIndex, [&](const TimeIndexEntry& e) {

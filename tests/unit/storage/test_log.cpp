@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -64,6 +65,25 @@ Bytes readAll(const Log& log, std::int64_t from = -1) {
 Bytes fileBytes(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+// Bytes the filesystem has allocated to `path` (its blocks, whatever its size says).
+std::int64_t allocatedBytes(const fs::path& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_blocks) * 512 : -1;
+}
+
+// Reserves `bytes` past the end of `path` as a crashed engine would have left them; false when
+// the filesystem has no fallocate.
+bool reservePastEnd(const fs::path& path, std::int64_t bytes) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    const bool ok = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(fs::file_size(path)),
+                                bytes) == 0;
+    ::close(fd);
+    return ok;
 }
 
 std::uint32_t be32(const Bytes& b, std::size_t at) {
@@ -229,6 +249,7 @@ private slots:
     // Clean-shutdown marker: a clean log is not rescanned, an unclean one is CRC-checked.
     void cleanShutdownSkipsRecoveryScan();
     void reopenKeepsAnEpochStartingAtTheEnd();
+    void spaceReservedAheadIsGivenBack();
 };
 
 void TestLog::appendAssignsOffsetsAndStoresBytes() {
@@ -1841,6 +1862,89 @@ void TestLog::reopenKeepsAnEpochStartingAtTheEnd() {
     struct stat after {};
     QCOMPARE(::stat((dir / "leader-epoch-checkpoint").c_str(), &after), 0);
     QCOMPARE(after.st_ino, before.st_ino); // not replaced
+}
+
+void TestLog::spaceReservedAheadIsGivenBack() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    constexpr std::int64_t kMiB = 1 << 20;
+    // Does this filesystem have fallocate? Without it the log writes without a reserve.
+    {
+        std::ofstream(dir / "probe") << "x";
+    }
+    const bool canReserve = reservePastEnd(dir / "probe", kMiB);
+    fs::remove(dir / "probe");
+
+    LogConfig cfg;
+    cfg.segmentBytes = 6 * kMiB;
+    const fs::path first = dir / (stem(0) + ".log");
+    Bytes all;
+    {
+        OPEN_LOG(log, dir, cfg);
+        // Below 1 MiB nothing is reserved: small partitions stay small on disk.
+        Bytes w = batchOf(4, 1000, 4000);
+        APPEND(log, w, 0, 1);
+        all.insert(all.end(), w.begin(), w.end());
+        QVERIFY(allocatedBytes(first) < static_cast<std::int64_t>(w.size()) + 64 * 1024);
+        while (log->sizeBytes() < 3 * kMiB) {
+            w = batchOf(64, 1000, 4000);
+            APPEND(log, w, 0, 1);
+            all.insert(all.end(), w.begin(), w.end());
+        }
+        // The file's size is the log's end; the blocks reach past it.
+        QCOMPARE(static_cast<std::int64_t>(fs::file_size(first)), log->sizeBytes());
+        if (canReserve) {
+            QVERIFY2(allocatedBytes(first) >= log->sizeBytes() + kMiB,
+                     qPrintable(QString("allocated %1 for %2 bytes")
+                                    .arg(allocatedBytes(first))
+                                    .arg(log->sizeBytes())));
+        }
+        QCOMPARE(readAll(*log), all);
+        // Rolling seals the segment and gives its reserve back.
+        while (log->segmentCount() < 2) {
+            w = batchOf(64, 1000, 4000);
+            APPEND(log, w, 0, 1);
+            all.insert(all.end(), w.begin(), w.end());
+        }
+        QVERIFY(allocatedBytes(first) <
+                static_cast<std::int64_t>(fs::file_size(first)) + 64 * 1024);
+        // A follower's deferred writes reserve too, and read back intact.
+        storage::LogWriter writer("test-writer");
+        log->setWriter(&writer);
+        for (int i = 0; i < 20; ++i) {
+            Bytes b = test::buildBatch(test::BatchSpec{
+                .records = 64, .valueSize = 4000, .baseOffset = log->logEndOffset()});
+            all.insert(all.end(), b.begin(), b.end());
+            APPEND_DEFERRED(log, std::move(b));
+        }
+        log->waitForWrites();
+        const fs::path second = dir / (stem(log->segmentBaseOffsets().back()) + ".log");
+        if (canReserve) {
+            QVERIFY(allocatedBytes(second) > static_cast<std::int64_t>(fs::file_size(second)));
+        }
+        QCOMPARE(readAll(*log), all);
+        log->setWriter(nullptr);
+        // Closing gives the active segment's reserve back.
+        log->close();
+        QVERIFY(allocatedBytes(second) <
+                static_cast<std::int64_t>(fs::file_size(second)) + 64 * 1024);
+    }
+    if (!canReserve) {
+        return; // no fallocate here: the reserve left by a crash cannot be made
+    }
+    // A crash leaves a reserve behind (sealed and active segment): opening gives it back.
+    for (const auto& name : logFiles(dir)) {
+        QVERIFY(reservePastEnd(dir / name, 4 * kMiB));
+        QVERIFY(allocatedBytes(dir / name) > static_cast<std::int64_t>(fs::file_size(dir / name)) +
+                                                 2 * kMiB);
+    }
+    OPEN_LOG(log, dir, cfg);
+    for (const auto& name : logFiles(dir)) {
+        QVERIFY2(allocatedBytes(dir / name) <
+                     static_cast<std::int64_t>(fs::file_size(dir / name)) + 64 * 1024,
+                 name.c_str());
+    }
+    QCOMPARE(readAll(*log), all);
 }
 
 QTEST_GUILESS_MAIN(TestLog)
