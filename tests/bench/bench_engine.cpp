@@ -64,6 +64,7 @@ constexpr auto kRunLimit = 60s;
 constexpr auto kStepTimeout = 30s;
 constexpr std::size_t kWarmupRecords = 200;
 constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kGiB = 1024.0 * kMiB;
 constexpr int kLatencyRate = 10'000;
 constexpr auto kLatencyDuration = 5s;
 constexpr int kStartRepeats = 5;
@@ -817,10 +818,51 @@ void onDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opa
     stats->delivered.fetch_add(1);
 }
 
+// CPU time (on-CPU nanoseconds from /proc/<pid>/task/<tid>/schedstat) of the cluster's side
+// and of the client's side. The engine side is the engine process; the mock side is this
+// process's `rdk:mock` threads, and the client is every other thread of this process.
+struct CpuSample {
+    double serverSeconds = 0;
+    double clientSeconds = 0;
+};
+
+[[nodiscard]] double taskSeconds(const fs::path& task) {
+    std::ifstream in(task / "schedstat");
+    double ns = 0;
+    in >> ns;
+    return ns / 1e9;
+}
+
+[[nodiscard]] bool isMockThread(const fs::path& task) {
+    std::ifstream in(task / "comm");
+    std::string comm;
+    std::getline(in, comm);
+    return comm.starts_with("rdk:mock");
+}
+
+// `server`: the engine's pid, or nullopt for the in-process mock.
+[[nodiscard]] CpuSample sampleCpu(std::optional<pid_t> server) {
+    CpuSample sample;
+    std::error_code ec;
+    for (const auto& task : fs::directory_iterator("/proc/self/task", ec)) {
+        const double seconds = taskSeconds(task.path());
+        (!server && isMockThread(task.path()) ? sample.serverSeconds : sample.clientSeconds) +=
+            seconds;
+    }
+    if (server) {
+        for (const auto& task :
+             fs::directory_iterator("/proc/" + std::to_string(*server) + "/task", ec)) {
+            sample.serverSeconds += taskSeconds(task.path());
+        }
+    }
+    return sample;
+}
+
 struct ProduceFigures {
     double recordsPerSecond = 0;  // median over the rounds
     double mibPerSecond = 0;
     std::vector<double> rounds;   // records/s of every round
+    std::vector<CpuSample> cpu;   // CPU seconds of every round
 };
 
 [[nodiscard]] Result<void> produceRecords(rd_kafka_t* rk, rd_kafka_topic_t* rkt, std::size_t count,
@@ -860,7 +902,8 @@ struct ProduceFigures {
 [[nodiscard]] Result<ProduceFigures> runProduce(const std::string& bootstrap,
                                                 const std::string& topic, std::size_t records,
                                                 const std::string& acks, int rounds,
-                                                const std::function<void(int)>& onRound) {
+                                                const std::function<void(int)>& onRound,
+                                                std::optional<pid_t> server) {
     DeliveryStats stats;
     auto rk = makeClient(RD_KAFKA_PRODUCER, bootstrap,
                          {{"acks", acks},
@@ -890,6 +933,7 @@ struct ProduceFigures {
     for (int round = 0; round < rounds; ++round) {
         onRound(round);
         deadline = Clock::now() + kRunLimit;
+        const CpuSample cpuBefore = sampleCpu(server);
         const auto start = Clock::now();
         if (auto sent = produceRecords(rk->get(), rkt.get(), records, deadline); !sent) {
             return std::unexpected(sent.error());
@@ -898,6 +942,9 @@ struct ProduceFigures {
             return std::unexpected(flushed.error());
         }
         const double seconds = secondsBetween(start, Clock::now());
+        const CpuSample cpuAfter = sampleCpu(server);
+        figures.cpu.push_back({cpuAfter.serverSeconds - cpuBefore.serverSeconds,
+                               cpuAfter.clientSeconds - cpuBefore.clientSeconds});
         expected += records;
         if (stats.failed.load() != 0) {
             std::lock_guard lock(stats.mutex);
@@ -1371,15 +1418,25 @@ private:
                                                        const TopicSpec& topic,
                                                        const std::string& acks) {
         auto figures = runProduce(cluster.bootstrap(), topic.name, m_options.records, acks,
-                                  m_options.repeat, [&](int round) {
+                                  m_options.repeat,
+                                  [&](int round) {
                                       armed.rearm(run + " round " + std::to_string(round + 1));
-                                  });
+                                  },
+                                  cluster.pid());
         if (figures) {
             std::string rounds;
-            for (double rate : figures->rounds) {
-                rounds += (rounds.empty() ? "" : ", ") + formatNumber(rate);
+            std::string cpu;
+            const double gib = static_cast<double>(m_options.records * kRecordBytes) / kGiB;
+            for (std::size_t i = 0; i < figures->rounds.size(); ++i) {
+                rounds += (rounds.empty() ? "" : ", ") + formatNumber(figures->rounds[i]);
+                char buffer[64];
+                std::snprintf(buffer, sizeof buffer, "%s%.2f / %.2f", cpu.empty() ? "" : ", ",
+                              figures->cpu[i].serverSeconds / gib,
+                              figures->cpu[i].clientSeconds / gib);
+                cpu += buffer;
             }
             note(run + ": rounds " + rounds + " rec/s; median reported");
+            note(run + ": CPU seconds per GiB of values, cluster / client: " + cpu);
         }
         return figures;
     }
