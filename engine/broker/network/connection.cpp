@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -89,6 +90,7 @@ void Connection::readSize() {
         m_readPaused = true; // resumed by flush()
         return;
     }
+    setReadChunk(m_sizeBuf.size());
     asio::async_read(m_socket, asio::buffer(m_sizeBuf),
                      asio::bind_executor(m_strand, [self = shared_from_this()](
                                                        std::error_code ec, std::size_t) {
@@ -112,16 +114,46 @@ void Connection::readSize() {
 
 void Connection::readFrame(std::uint32_t size) {
     // Recycled, not zero-filled: the socket read overwrites every byte (frames reach 100 MiB).
-    std::shared_ptr<std::uint8_t[]> frame = m_framePool->acquire(size);
-    asio::async_read(m_socket, asio::buffer(frame.get(), size),
-                     asio::bind_executor(m_strand, [self = shared_from_this(), frame, size](
-                                                       std::error_code ec, std::size_t) {
-                         if (ec) {
-                             self->closeNow("truncated frame: " + ec.message());
-                             return;
-                         }
-                         self->handleFrame(frame, size);
-                     }));
+    readBody(m_framePool->acquire(size), size, 0);
+}
+
+void Connection::readBody(std::shared_ptr<std::uint8_t[]> frame, std::uint32_t size,
+                          std::uint32_t done) {
+    setReadChunk(size - done);
+    m_socket.async_read_some(
+        asio::buffer(frame.get() + done, size - done),
+        asio::bind_executor(m_strand, [self = shared_from_this(), frame, size,
+                                       done](std::error_code ec, std::size_t n) mutable {
+            if (ec) {
+                self->closeNow("truncated frame: " + ec.message());
+                return;
+            }
+            done += static_cast<std::uint32_t>(n);
+            if (done < size) {
+                self->readBody(std::move(frame), size, done);
+                return;
+            }
+            self->handleFrame(std::move(frame), size);
+        }));
+}
+
+void Connection::setReadChunk(std::size_t remaining) {
+    if (m_receiveLowWater == 0) {
+        return;
+    }
+    const int want = remaining < kReadChunkFrom
+                         ? 1
+                         : static_cast<int>(std::min(remaining, kReadChunk));
+    if (want == m_receiveLowWater) {
+        return;
+    }
+    if (::setsockopt(m_socket.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &want, sizeof want) != 0) {
+        spdlog::debug("connection {}: SO_RCVLOWAT: {}; reading without it", m_peer,
+                      std::strerror(errno));
+        m_receiveLowWater = 0;
+        return;
+    }
+    m_receiveLowWater = want;
 }
 
 void Connection::handleFrame(std::shared_ptr<std::uint8_t[]> frame, std::uint32_t size) {

@@ -9,6 +9,7 @@
 #include "engine/protocol/wire.h"
 
 #include <QTcpSocket>
+#include <QThread>
 #include <QtEndian>
 #include <QtGlobal>
 
@@ -34,9 +35,11 @@ public:
         return m_socket.waitForConnected(5000);
     }
 
-    // Sends one request without waiting; returns its correlation id.
+    // Sends one request without waiting; returns its correlation id. With `pieces`, the frame
+    // goes out in writes of those sizes (the rest in one last write), `pauseMs` apart.
     template <typename Request>
-    std::int32_t send(std::int16_t key, std::int16_t version, const Request& request) {
+    std::int32_t send(std::int16_t key, std::int16_t version, const Request& request,
+                      const std::vector<std::size_t>& pieces = {}, int pauseMs = 0) {
         std::vector<std::uint8_t> frame;
         protocol::Writer w(frame);
         w.writeInt32(0);
@@ -45,7 +48,18 @@ public:
         protocol::writeRequestHeader(w, header, protocol::requestHeaderVersion(key, version));
         request.write(w, version);
         w.patchInt32(0, static_cast<std::int32_t>(frame.size() - 4));
-        m_socket.write(reinterpret_cast<const char*>(frame.data()), static_cast<qint64>(frame.size()));
+        std::size_t sent = 0;
+        for (std::size_t piece : pieces) {
+            piece = std::min(piece, frame.size() - sent);
+            m_socket.write(reinterpret_cast<const char*>(frame.data() + sent),
+                           static_cast<qint64>(piece));
+            while (m_socket.bytesToWrite() > 0 && m_socket.waitForBytesWritten(5000)) {
+            }
+            sent += piece;
+            QThread::msleep(static_cast<unsigned long>(pauseMs));
+        }
+        m_socket.write(reinterpret_cast<const char*>(frame.data() + sent),
+                       static_cast<qint64>(frame.size() - sent));
         m_socket.flush();
         m_pending.emplace(correlation, std::make_pair(key, version));
         return correlation;

@@ -628,6 +628,52 @@ private slots:
         QCOMPARE(client.pendingCount(), std::size_t{0});
     }
 
+    // A large request read in chunks (the receive low-water mark) is still read whole when it
+    // arrives in odd pieces with pauses: the size split, chunks above and below the low-water
+    // mark, and the last bytes one at a time. The next small request is answered at once.
+    void largeFrameArrivingInPiecesIsRead() {
+        QTemporaryDir dir;
+        auto engine = start(dir.path());
+        QVERIFY(engine);
+        const auto view = engine->view();
+        const auto p0 = createOnePartitionTopic(view, "pieces");
+        QVERIFY(p0);
+        Client client;
+        QVERIFY(client.connect("127.0.0.1",
+                               view.brokers.at(static_cast<std::size_t>(p0->leaderId - 1)).port));
+        const Bytes batch = makeBatch(15, 64 * 1024, 0); // ~960 KiB
+        QVERIFY(batch.size() > 900 * 1024);
+        const std::vector<std::size_t> pieces = {2,           2,          300 * 1024, 200 * 1024,
+                                                 5,           130 * 1024, 1,          330 * 1024,
+                                                 1,           1};
+        std::size_t inPieces = 0;
+        for (std::size_t p : pieces) {
+            inPieces += p;
+        }
+        const auto produceId = client.send(0, 7, produceRequest("pieces", 0, batch, -1), pieces, 40);
+        auto frame = client.receive(10000);
+        QVERIFY2(frame.has_value(), "the produce sent in pieces was not answered");
+        QCOMPARE(frame->correlationId, produceId);
+        auto r = client.decode<protocol::ProduceResponse>(frame->body, 7);
+        QCOMPARE(r.responses.at(0).partitionResponses.at(0).errorCode, 0);
+        QCOMPARE(r.responses.at(0).partitionResponses.at(0).baseOffset, 0);
+        QVERIFY(inPieces < batch.size()); // the last write carried the rest
+        // A small request right after: no low-water mark left waiting for bytes that never come.
+        const auto metadataId = client.send(3, 9, metadataRequest("pieces"));
+        frame = client.receive(2000);
+        QVERIFY2(frame.has_value(), "a small request after a large one was not answered");
+        QCOMPARE(frame->correlationId, metadataId);
+        // A frame that ends exactly at a read chunk: the last piece is the final byte.
+        const Bytes second = makeBatch(10, 64 * 1024, 1);
+        const auto againId =
+            client.send(0, 7, produceRequest("pieces", 0, second, -1), {512 * 1024}, 100);
+        frame = client.receive(10000);
+        QVERIFY2(frame.has_value(), "the second produce was not answered");
+        QCOMPARE(frame->correlationId, againId);
+        r = client.decode<protocol::ProduceResponse>(frame->body, 7);
+        QCOMPARE(r.responses.at(0).partitionResponses.at(0).baseOffset, 15);
+    }
+
     // RF 3 with acks=all: after many produces (pipelined, segments rolling), every replica's log
     // on the three brokers holds the leader's batches byte for byte, through the log and on disk,
     // before and after a restart.
