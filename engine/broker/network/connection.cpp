@@ -198,8 +198,8 @@ void Connection::handleFrame(std::shared_ptr<std::uint8_t[]> frame, std::uint32_
         }
     };
     const std::size_t bodyOffset = reader.position();
-    asio::post(m_cluster.strand(), [self = shared_from_this(), frame, bytes, header = *header, api,
-                                    slot, bodyOffset]() mutable {
+    auto run = [self = shared_from_this(), frame, bytes, header = *header, api, slot,
+                bodyOffset]() mutable {
         if (!self->m_cluster.isRunning(self->m_brokerId)) {
             slot->complete(std::nullopt, true);
             return;
@@ -209,7 +209,17 @@ void Connection::handleFrame(std::shared_ptr<std::uint8_t[]> frame, std::uint32_
                            self->m_peer};
         Responder responder(slot, ctx.header.apiKey, ctx.header.apiVersion);
         api->handler(ctx, responder);
-    });
+    };
+    if (size >= kReadChunkFrom) {
+        // A large request runs here when the core strand is idle, on the thread that read it:
+        // its bytes are still in this core's cache for the CRC pass and the log write, and no
+        // other thread is woken. (Busy, it waits in the strand's queue, as with post.)
+        asio::dispatch(m_cluster.strand(), std::move(run));
+    } else {
+        // Small requests go to whichever thread is free, so that the other connections' reads
+        // and answers are not held behind this one's handling.
+        asio::post(m_cluster.strand(), std::move(run));
+    }
     readSize();
 }
 
