@@ -10,7 +10,7 @@ namespace {
 namespace h = handlers;
 // Versions as PROTOCOL.md lists them (old versions kept: kafka-python uses them).
 constexpr std::array kApis{
-    ApiEntry{0, "Produce", 3, 9, 9, &h::produce},
+    ApiEntry{0, "Produce", 3, 9, 9, &h::produce, &h::prepareProduce},
     ApiEntry{1, "Fetch", 4, 12, 12, &h::fetch},
     ApiEntry{2, "ListOffsets", 0, 7, 6, &h::listOffsets},
     ApiEntry{3, "Metadata", 0, 12, 9, &h::metadata},

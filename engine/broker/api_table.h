@@ -16,6 +16,7 @@ struct ApiEntry {
     std::int16_t maxVersion;
     std::int16_t firstFlexibleVersion; // -1: none
     Handler handler;
+    Preparer prepare = nullptr;
 };
 
 [[nodiscard]] std::span<const ApiEntry> apiTable();

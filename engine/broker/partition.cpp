@@ -53,9 +53,19 @@ void PartitionAccess::recordProducerBatch(Partition& p, const protocol::RecordBa
     }
 }
 
+BatchCheck checkProducerBatch(std::span<const std::uint8_t> batch) {
+    BatchCheck check{protocol::validateBatch(batch), {}};
+    if (check.header) {
+        check.records = protocol::validateRecords(batch);
+    } else {
+        check.records = std::unexpected(check.header.error());
+    }
+    return check;
+}
+
 std::expected<ProduceAppend, protocol::Error>
 Partition::appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs,
-                              std::shared_ptr<const void> owner) {
+                              std::shared_ptr<const void> owner, const BatchCheck* checked) {
     if (!m_isLeader) {
         return std::unexpected(makeError(ErrorCode::NotLeaderOrFollower,
                                          fmt::format("broker {} is not the leader of {}-{}",
@@ -68,7 +78,12 @@ Partition::appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs,
         return std::unexpected(makeError(ErrorCode::InvalidRecord,
                                          "a produce request carries exactly one batch per partition"));
     }
-    auto header = protocol::validateBatch(batch);
+    std::optional<BatchCheck> checkedHere;
+    if (checked == nullptr) {
+        checkedHere = checkProducerBatch(batch);
+        checked = &*checkedHere;
+    }
+    const auto& header = checked->header;
     if (!header) {
         return std::unexpected(header.error());
     }
@@ -80,8 +95,8 @@ Partition::appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs,
         return std::unexpected(makeError(ErrorCode::InvalidRecord,
                                          "a produce request carries exactly one batch per partition"));
     }
-    if (auto valid = protocol::validateRecords(batch); !valid) {
-        return std::unexpected(valid.error());
+    if (!checked->records) {
+        return std::unexpected(checked->records.error());
     }
     if (header->producerId >= 0 && header->baseSequence >= 0) {
         auto it = m_state->producers.find(header->producerId);

@@ -15,6 +15,16 @@
 
 namespace faultline::broker {
 
+// The stateless checks of a producer's batch: its header and CRC, then its records (the latter
+// only when the header passes). They read nothing but the batch, so the produce handler runs them
+// where the request was read (handlers::prepareProduce); appendFromProducer uses the results at
+// the points where it would run the checks itself, so errors and their order stay the same.
+struct BatchCheck {
+    std::expected<protocol::RecordBatchHeader, protocol::Error> header;
+    std::expected<void, protocol::Error> records;
+};
+[[nodiscard]] BatchCheck checkProducerBatch(std::span<const std::uint8_t> batch);
+
 struct ProduceAppend {
     std::int64_t baseOffset = -1;
     std::int64_t lastOffset = -1;
@@ -52,9 +62,11 @@ public:
     // Leader append of a producer's batch (idempotence checks, offsets, epoch). The caller checks
     // acks / min.insync.replicas first and waits for replication itself.
     // `owner` keeps the batch's bytes alive: followers may write them after this returns.
+    // `checked`: checkProducerBatch(batch) already run (else it runs here).
     [[nodiscard]] std::expected<ProduceAppend, protocol::Error>
     appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs,
-                       std::shared_ptr<const void> owner = {});
+                       std::shared_ptr<const void> owner = {},
+                       const BatchCheck* checked = nullptr);
     // Leader append of records the broker writes itself (group offsets in __consumer_offsets).
     [[nodiscard]] std::expected<ProduceAppend, protocol::Error>
     appendInternal(std::span<std::uint8_t> batch, std::int64_t nowMs);

@@ -76,6 +76,7 @@ struct RequestContext {
     protocol::RequestHeader header;
     protocol::Reader body; // positioned after the header; shares the frame buffer
     std::string clientAddress;
+    std::shared_ptr<const void> prepared; // what the API's Preparer returned, if it has one
 };
 
 // Decodes the request body; on malformed input closes the connection and returns false.
@@ -90,5 +91,13 @@ template <typename Request>
 }
 
 using Handler = void (*)(RequestContext& ctx, Responder respond);
+
+// Work an API does on the I/O thread that read the request, before the request waits for the
+// core strand: stateless checks of the request's own bytes (Produce: each batch's CRC and
+// records), which then run in parallel with the core strand and while the bytes are still in
+// that core's cache. It must not touch cluster state. Its result reaches the handler as
+// RequestContext::prepared; nullptr (e.g. a body that does not decode) leaves it all to the
+// handler.
+using Preparer = std::shared_ptr<const void> (*)(protocol::Reader body, std::int16_t version);
 
 } // namespace faultline::broker

@@ -7,6 +7,7 @@ namespace faultline::broker::handlers {
 
 // data path (lead)
 void produce(RequestContext& ctx, Responder respond);            // 0
+std::shared_ptr<const void> prepareProduce(protocol::Reader body, std::int16_t version);
 void fetch(RequestContext& ctx, Responder respond);              // 1
 void listOffsets(RequestContext& ctx, Responder respond);        // 2
 void metadata(RequestContext& ctx, Responder respond);           // 3

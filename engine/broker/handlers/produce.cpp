@@ -86,13 +86,46 @@ struct DelayedProduce : std::enable_shared_from_this<DelayedProduce> {
     }
 };
 
+// prepareProduce's result: each partition's batch checked, by the address of its bytes.
+struct PreparedProduce {
+    std::vector<std::pair<const std::uint8_t*, BatchCheck>> checks;
+
+    [[nodiscard]] const BatchCheck* find(const std::uint8_t* batch) const {
+        for (const auto& [data, check] : checks) {
+            if (data == batch) {
+                return &check;
+            }
+        }
+        return nullptr;
+    }
+};
+
 } // namespace
+
+std::shared_ptr<const void> prepareProduce(protocol::Reader body, std::int16_t version) {
+    ProduceRequest request;
+    request.read(body, version);
+    if (!body.ok()) {
+        return nullptr; // the handler answers a malformed body
+    }
+    auto prepared = std::make_shared<PreparedProduce>();
+    for (const auto& topicData : request.topicData) {
+        for (const auto& partData : topicData.partitionData) {
+            if (!partData.records.isNull && partData.records.size() > 0) {
+                prepared->checks.emplace_back(partData.records.bytes.data(),
+                                              checkProducerBatch(partData.records.bytes));
+            }
+        }
+    }
+    return prepared;
+}
 
 void produce(RequestContext& ctx, Responder respond) {
     ProduceRequest request;
     if (!decodeRequest(ctx, respond, request)) {
         return;
     }
+    const auto* prepared = static_cast<const PreparedProduce*>(ctx.prepared.get());
     Cluster& cluster = ctx.cluster;
     const std::int16_t acks = request.acks;
     auto delayed = std::make_shared<DelayedProduce>(cluster, ctx.brokerId, respond);
@@ -167,7 +200,9 @@ void produce(RequestContext& ctx, Responder respond) {
             // nothing reads it after the handler. This saves a copy of every produced byte.
             std::span<std::uint8_t> batch(const_cast<std::uint8_t*>(partData.records.bytes.data()),
                                           partData.records.bytes.size());
-            auto appended = partition->appendFromProducer(batch, now, partData.records.owner);
+            auto appended = partition->appendFromProducer(
+                batch, now, partData.records.owner,
+                prepared != nullptr ? prepared->find(batch.data()) : nullptr);
             if (!appended) {
                 fail(appended.error().code, appended.error().message);
                 continue;

@@ -198,15 +198,20 @@ void Connection::handleFrame(std::shared_ptr<std::uint8_t[]> frame, std::uint32_
         }
     };
     const std::size_t bodyOffset = reader.position();
-    auto run = [self = shared_from_this(), frame, bytes, header = *header, api, slot,
-                bodyOffset]() mutable {
+    std::shared_ptr<const void> prepared;
+    if (api->prepare != nullptr) {
+        prepared = api->prepare(protocol::Reader(frame, bytes.subspan(bodyOffset)),
+                                header->apiVersion);
+    }
+    auto run = [self = shared_from_this(), frame, bytes, header = *header, api, slot, bodyOffset,
+                prepared = std::move(prepared)]() mutable {
         if (!self->m_cluster.isRunning(self->m_brokerId)) {
             slot->complete(std::nullopt, true);
             return;
         }
         protocol::Reader body(frame, bytes.subspan(bodyOffset));
         RequestContext ctx{self->m_cluster, self->m_brokerId, std::move(header), std::move(body),
-                           self->m_peer};
+                           self->m_peer, std::move(prepared)};
         Responder responder(slot, ctx.header.apiKey, ctx.header.apiVersion);
         api->handler(ctx, responder);
     };
