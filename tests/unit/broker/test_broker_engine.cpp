@@ -168,6 +168,11 @@ createOnePartitionTopic(const broker::ClusterView& view, const std::string& name
     return meta.topics[0].partitions[0];
 }
 
+// The listener port of broker `id` (ids start at 1).
+quint16 brokerPort(const broker::ClusterView& view, std::int32_t id) {
+    return view.brokers.at(static_cast<std::size_t>(id - 1)).port;
+}
+
 } // namespace
 
 class TestBrokerEngine : public QObject {
@@ -190,6 +195,24 @@ private:
     }
     static quint16 portOf(const broker::Engine& engine, int index) {
         return engine.view().brokers.at(static_cast<std::size_t>(index)).port;
+    }
+    // A started engine with `topic` (1 partition, RF 3) created and `client` connected to the
+    // topic's leader, whose partition 0 goes to `p0`; nullptr (with a warning) when a step fails.
+    std::unique_ptr<broker::Engine>
+    startWithLeaderClient(const QString& dir, const std::string& topic, Client& client,
+                          protocol::MetadataResponse::MetadataResponsePartition& p0) {
+        auto engine = start(dir);
+        if (!engine) {
+            return nullptr;
+        }
+        const auto view = engine->view();
+        auto created = createOnePartitionTopic(view, topic);
+        if (!created || !client.connect("127.0.0.1", brokerPort(view, created->leaderId))) {
+            qWarning("could not create %s or connect to its leader", topic.c_str());
+            return nullptr;
+        }
+        p0 = *created;
+        return engine;
     }
 
 private slots:
@@ -436,17 +459,13 @@ private slots:
         const auto fv = static_cast<std::int16_t>(fetchVersion);
         const auto mv = static_cast<std::int16_t>(metadataVersion);
         QTemporaryDir dir;
-        auto engine = start(dir.path());
+        Client client;
+        protocol::MetadataResponse::MetadataResponsePartition p0;
+        auto engine = startWithLeaderClient(dir.path(), "bulk", client, p0);
         QVERIFY(engine);
         const auto view = engine->view();
-        const auto p0 = createOnePartitionTopic(view, "bulk");
-        QVERIFY(p0);
-        const std::int32_t leader = p0->leaderId;
-        const std::int32_t epoch = p0->leaderEpoch;
-
-        Client client;
-        QVERIFY(client.connect("127.0.0.1",
-                               view.brokers.at(static_cast<std::size_t>(leader - 1)).port));
+        const std::int32_t leader = p0.leaderId;
+        const std::int32_t epoch = p0.leaderEpoch;
         // 14 batches of 10 records of 10 KiB: about 1.4 MiB.
         constexpr int kBatches = 14;
         constexpr int kRecords = 10;
@@ -587,16 +606,10 @@ private slots:
     // request order, and the log holds every batch at consecutive offsets.
     void pipelinedProducesBeyondTheReadAheadLimit() {
         QTemporaryDir dir;
-        auto engine = start(dir.path());
-        QVERIFY(engine);
-        const auto view = engine->view();
-        const auto p0 = createOnePartitionTopic(view, "piped");
-        QVERIFY(p0);
-        const std::int32_t leader = p0->leaderId;
-
         Client client;
-        QVERIFY(client.connect("127.0.0.1",
-                               view.brokers.at(static_cast<std::size_t>(leader - 1)).port));
+        protocol::MetadataResponse::MetadataResponsePartition p0;
+        auto engine = startWithLeaderClient(dir.path(), "piped", client, p0);
+        QVERIFY(engine);
         constexpr int kRequests = 16;
         constexpr int kRecords = 15; // 15 x 64 KiB: under max.message.bytes (1 MiB + 12)
         std::vector<std::pair<std::int32_t, std::int16_t>> sent; // correlation id, api key
@@ -633,14 +646,10 @@ private slots:
     // mark, and the last bytes one at a time. The next small request is answered at once.
     void largeFrameArrivingInPiecesIsRead() {
         QTemporaryDir dir;
-        auto engine = start(dir.path());
-        QVERIFY(engine);
-        const auto view = engine->view();
-        const auto p0 = createOnePartitionTopic(view, "pieces");
-        QVERIFY(p0);
         Client client;
-        QVERIFY(client.connect("127.0.0.1",
-                               view.brokers.at(static_cast<std::size_t>(p0->leaderId - 1)).port));
+        protocol::MetadataResponse::MetadataResponsePartition p0;
+        auto engine = startWithLeaderClient(dir.path(), "pieces", client, p0);
+        QVERIFY(engine);
         const Bytes batch = makeBatch(15, 64 * 1024, 0); // ~960 KiB
         QVERIFY(batch.size() > 900 * 1024);
         const std::vector<std::size_t> pieces = {2,           2,          300 * 1024, 200 * 1024,
@@ -682,11 +691,8 @@ private slots:
         auto sandbox = start(dir.path());
         QVERIFY(sandbox);
         const auto view = sandbox->view();
-        const auto portOfBroker = [&view](std::int32_t id) {
-            return view.brokers.at(static_cast<std::size_t>(id - 1)).port;
-        };
         Client admin;
-        QVERIFY(admin.connect("127.0.0.1", portOfBroker(view.controllerId)));
+        QVERIFY(admin.connect("127.0.0.1", brokerPort(view, view.controllerId)));
         protocol::CreateTopicsRequest create;
         auto& topic = create.topics.emplace_back();
         topic.name = "mirrored";
@@ -711,7 +717,7 @@ private slots:
         std::map<std::int32_t, std::unique_ptr<Client>> clients; // by partition
         for (const auto& [partition, leader] : leaders) {
             clients[partition] = std::make_unique<Client>();
-            QVERIFY(clients[partition]->connect("127.0.0.1", portOfBroker(leader)));
+            QVERIFY(clients[partition]->connect("127.0.0.1", brokerPort(view, leader)));
         }
 
         constexpr int kRounds = 12;
