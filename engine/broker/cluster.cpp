@@ -7,16 +7,13 @@
 #include "engine/broker/placement.h"
 #include "engine/broker/topic_config.h"
 #include "engine/protocol/record_batch.h"
+#include "engine/storage/file_util.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -97,13 +94,6 @@ using ReplicaKey = std::pair<std::string, std::int32_t>;
 
 // Kafka's name for the marker a log dir gets when every log in it was closed cleanly.
 constexpr const char* kCleanShutdownFile = ".kafka_cleanshutdown";
-
-void fsyncDir(const fs::path& dir) {
-    if (const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-        (void)::fsync(fd);
-        ::close(fd);
-    }
-}
 } // namespace
 
 struct Cluster::Impl {
@@ -641,14 +631,10 @@ void Cluster::close() {
         const fs::path marker = ClusterAccess::cleanShutdownMarker(*this, b.id);
         std::error_code ec;
         fs::create_directories(marker.parent_path(), ec);
-        const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || ::fsync(fd) != 0) {
-            spdlog::error("cannot write {}: {}", marker.string(), std::strerror(errno));
+        if (auto written = storage::detail::writeFileAtomic(marker, ""); !written) {
+            spdlog::error("cannot write {}: {}", marker.string(), written.error().message);
         }
-        if (fd >= 0) {
-            ::close(fd);
-        }
-        fsyncDir(marker.parent_path());
+        storage::detail::fsyncDir(marker.parent_path());
     }
 }
 
@@ -752,7 +738,7 @@ std::expected<void, protocol::Error> ClusterAccess::openAllReplicas(Cluster& c) 
     for (const auto& b : c.m_brokers) {
         std::error_code ec;
         if (fs::remove(cleanShutdownMarker(c, b.id), ec)) {
-            fsyncDir(cleanShutdownMarker(c, b.id).parent_path());
+            storage::detail::fsyncDir(cleanShutdownMarker(c, b.id).parent_path());
         }
     }
     return {};

@@ -16,21 +16,8 @@ using protocol::ErrorCode;
 using protocol::makeError;
 using storage::detail::ioError;
 
-namespace {
-
-void putBe32(std::uint8_t* p, std::uint32_t v) {
-    p[0] = static_cast<std::uint8_t>(v >> 24);
-    p[1] = static_cast<std::uint8_t>(v >> 16);
-    p[2] = static_cast<std::uint8_t>(v >> 8);
-    p[3] = static_cast<std::uint8_t>(v);
-}
-
-std::uint32_t getBe32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           std::uint32_t{p[3]};
-}
-
-} // namespace
+using storage::detail::getBe32;
+using storage::detail::putBe32;
 
 MetadataLog::MetadataLog(fs::path dir, int fd) : m_dir(std::move(dir)), m_fd(fd) {}
 
@@ -145,10 +132,7 @@ std::expected<void, protocol::Error> MetadataLog::writeSnapshot(std::string_view
         return written;
     }
     // The rename itself must survive a crash before the log is emptied.
-    if (const int dirFd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dirFd >= 0) {
-        (void)::fsync(dirFd);
-        ::close(dirFd);
-    }
+    storage::detail::fsyncDir(m_dir);
     m_snapshotBytes = static_cast<std::int64_t>(snapshot.size());
     // Every record is in the snapshot now.
     const fs::path path = logPath(m_dir);

@@ -76,6 +76,13 @@ std::expected<void, protocol::Error> writeFileAtomic(const std::filesystem::path
     return {};
 }
 
+void fsyncDir(const std::filesystem::path& dir) {
+    if (const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+        (void)::fsync(fd);
+        ::close(fd);
+    }
+}
+
 std::expected<std::string, protocol::Error> readWholeFile(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {

@@ -26,5 +26,19 @@ preadAll(int fd, std::span<std::uint8_t> out, std::int64_t position,
 writeFileAtomic(const std::filesystem::path& path, std::string_view content);
 [[nodiscard]] std::expected<std::string, protocol::Error>
 readWholeFile(const std::filesystem::path& path);
+// fsync of a directory, so that a rename or an unlink in it survives a crash (best effort).
+void fsyncDir(const std::filesystem::path& dir);
+
+// Big-endian 32-bit fields of the on-disk formats (index files, the metadata change log).
+inline void putBe32(std::uint8_t* p, std::uint32_t v) {
+    p[0] = static_cast<std::uint8_t>(v >> 24);
+    p[1] = static_cast<std::uint8_t>(v >> 16);
+    p[2] = static_cast<std::uint8_t>(v >> 8);
+    p[3] = static_cast<std::uint8_t>(v);
+}
+[[nodiscard]] inline std::uint32_t getBe32(const std::uint8_t* p) {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+           std::uint32_t{p[3]};
+}
 
 } // namespace faultline::storage::detail

@@ -27,21 +27,12 @@ constexpr std::int64_t kReserveMaxStep = 8 << 20;
 constexpr std::int32_t kMinBatchLength =
     static_cast<std::int32_t>(protocol::kBatchHeaderSize - protocol::kBatchLogOverhead);
 
-void putBe32(std::uint8_t* p, std::uint32_t v) {
-    p[0] = static_cast<std::uint8_t>(v >> 24);
-    p[1] = static_cast<std::uint8_t>(v >> 16);
-    p[2] = static_cast<std::uint8_t>(v >> 8);
-    p[3] = static_cast<std::uint8_t>(v);
-}
+using detail::getBe32;
+using detail::putBe32;
 
 void putBe64(std::uint8_t* p, std::uint64_t v) {
     putBe32(p, static_cast<std::uint32_t>(v >> 32));
     putBe32(p + 4, static_cast<std::uint32_t>(v));
-}
-
-std::uint32_t getBe32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           std::uint32_t{p[3]};
 }
 
 std::uint64_t getBe64(const std::uint8_t* p) {
