@@ -159,6 +159,36 @@ std::expected<std::vector<std::uint8_t>, Error> readIndexFile(const std::filesys
     return out;
 }
 
+// The entries of an .index (8 bytes each) or a .timeindex (12 bytes each) file; nullopt when it
+// cannot be read or its length is not a whole number of entries.
+std::optional<std::vector<IndexEntry>> readIndexEntries(const std::filesystem::path& path) {
+    auto buf = readIndexFile(path);
+    if (!buf || buf->size() % 8 != 0) {
+        return std::nullopt;
+    }
+    std::vector<IndexEntry> entries;
+    entries.reserve(buf->size() / 8);
+    for (std::size_t i = 0; i < buf->size(); i += 8) {
+        entries.push_back({static_cast<std::int32_t>(getBe32(&(*buf)[i])),
+                           static_cast<std::int32_t>(getBe32(&(*buf)[i + 4]))});
+    }
+    return entries;
+}
+
+std::optional<std::vector<TimeIndexEntry>> readTimeIndexEntries(const std::filesystem::path& path) {
+    auto buf = readIndexFile(path);
+    if (!buf || buf->size() % 12 != 0) {
+        return std::nullopt;
+    }
+    std::vector<TimeIndexEntry> entries;
+    entries.reserve(buf->size() / 12);
+    for (std::size_t i = 0; i < buf->size(); i += 12) {
+        entries.push_back({static_cast<std::int64_t>(getBe64(&(*buf)[i])),
+                           static_cast<std::int32_t>(getBe32(&(*buf)[i + 8]))});
+    }
+    return entries;
+}
+
 // Cuts `path` to `keepBytes` (when its length is not known to be that) and writes `tail` after.
 std::expected<void, Error> writeIndexTail(const std::filesystem::path& path, std::int64_t keepBytes,
                                           bool cut, std::span<const std::uint8_t> tail, bool sync) {
@@ -448,10 +478,7 @@ std::expected<void, Error> LogSegment::recoverFull(const FileHandle& file, bool 
     m_indexFileEntries = -1;
     m_timeIndexFileEntries = -1;
     if (indexFilesMatch()) {
-        m_indexOnFile = m_index.size();
-        m_timeIndexOnFile = m_timeIndex.size();
-        m_indexFileEntries = static_cast<std::int64_t>(m_index.size());
-        m_timeIndexFileEntries = static_cast<std::int64_t>(m_timeIndex.size());
+        markIndexFilesCurrent();
         return {};
     }
     return writeIndexes(false);
@@ -470,39 +497,28 @@ bool LogSegment::indexFilesMatch() const {
     if (m_index.empty() && m_timeIndex.empty()) {
         return true;
     }
-    auto index = readIndexFile(m_indexPath);
-    if (!index || index->size() != m_index.size() * 8) {
+    auto index = readIndexEntries(m_indexPath);
+    if (!index || *index != m_index) {
         return false;
     }
-    for (std::size_t i = 0; i < m_index.size(); ++i) {
-        if (static_cast<std::int32_t>(getBe32(&(*index)[i * 8])) != m_index[i].relativeOffset ||
-            static_cast<std::int32_t>(getBe32(&(*index)[i * 8 + 4])) != m_index[i].position) {
-            return false;
-        }
-    }
-    auto time = readIndexFile(m_timeIndexPath);
-    if (!time || time->size() != m_timeIndex.size() * 12) {
-        return false;
-    }
-    for (std::size_t i = 0; i < m_timeIndex.size(); ++i) {
-        if (static_cast<std::int64_t>(getBe64(&(*time)[i * 12])) != m_timeIndex[i].timestamp ||
-            static_cast<std::int32_t>(getBe32(&(*time)[i * 12 + 8])) !=
-                m_timeIndex[i].relativeOffset) {
-            return false;
-        }
-    }
-    return true;
+    auto time = readTimeIndexEntries(m_timeIndexPath);
+    return time && *time == m_timeIndex;
+}
+
+void LogSegment::markIndexFilesCurrent() {
+    m_indexOnFile = m_index.size();
+    m_indexFileEntries = static_cast<std::int64_t>(m_index.size());
+    m_timeIndexOnFile = m_timeIndex.size();
+    m_timeIndexFileEntries = static_cast<std::int64_t>(m_timeIndex.size());
 }
 
 bool LogSegment::loadIndexes() {
     resetState();
-    auto buf = readIndexFile(m_indexPath);
-    if (!buf || buf->size() % 8 != 0) {
+    auto index = readIndexEntries(m_indexPath);
+    if (!index) {
         return false;
     }
-    for (std::size_t i = 0; i < buf->size(); i += 8) {
-        IndexEntry e{static_cast<std::int32_t>(getBe32(&(*buf)[i])),
-                     static_cast<std::int32_t>(getBe32(&(*buf)[i + 4]))};
+    for (const IndexEntry& e : *index) {
         if (e.relativeOffset < 0 || e.position < 0 || e.position >= m_size ||
             (!m_index.empty() && (e.relativeOffset <= m_index.back().relativeOffset ||
                                   e.position <= m_index.back().position))) {
@@ -510,13 +526,11 @@ bool LogSegment::loadIndexes() {
         }
         m_index.push_back(e);
     }
-    buf = readIndexFile(m_timeIndexPath);
-    if (!buf || buf->size() % 12 != 0) {
+    auto time = readTimeIndexEntries(m_timeIndexPath);
+    if (!time) {
         return false;
     }
-    for (std::size_t i = 0; i < buf->size(); i += 12) {
-        TimeIndexEntry e{static_cast<std::int64_t>(getBe64(&(*buf)[i])),
-                         static_cast<std::int32_t>(getBe32(&(*buf)[i + 8]))};
+    for (const TimeIndexEntry& e : *time) {
         if (e.relativeOffset < 0 ||
             (!m_timeIndex.empty() && (e.timestamp <= m_timeIndex.back().timestamp ||
                                       e.relativeOffset < m_timeIndex.back().relativeOffset))) {
@@ -524,10 +538,7 @@ bool LogSegment::loadIndexes() {
         }
         m_timeIndex.push_back(e);
     }
-    m_indexOnFile = m_index.size();
-    m_indexFileEntries = static_cast<std::int64_t>(m_index.size());
-    m_timeIndexOnFile = m_timeIndex.size();
-    m_timeIndexFileEntries = static_cast<std::int64_t>(m_timeIndex.size());
+    markIndexFilesCurrent();
     return true;
 }
 
@@ -610,19 +621,22 @@ std::expected<void, Error> LogSegment::append(std::span<const std::uint8_t> byte
         m_reservedEnd = m_size;
         return r;
     }
-    if (auto r = appendDeferred(bytes, batches); !r) {
-        return std::unexpected(r.error());
-    }
+    (void)account(bytes, batches);
     return {};
 }
 
 std::expected<std::int64_t, Error>
 LogSegment::appendDeferred(std::span<const std::uint8_t> bytes,
                            std::span<const protocol::BatchSpan> batches) {
-    const std::int64_t position = m_size;
     if (m_logFile) {
         reserveFor(m_size + static_cast<std::int64_t>(bytes.size()));
     }
+    return account(bytes, batches);
+}
+
+std::int64_t LogSegment::account(std::span<const std::uint8_t> bytes,
+                                 std::span<const protocol::BatchSpan> batches) {
+    const std::int64_t position = m_size;
     for (const auto& b : batches) {
         accountBatch(b.header, m_size + static_cast<std::int64_t>(b.position));
     }

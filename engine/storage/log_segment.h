@@ -36,11 +36,13 @@ namespace faultline::storage {
 struct IndexEntry {
     std::int32_t relativeOffset = 0;
     std::int32_t position = 0;
+    bool operator==(const IndexEntry&) const = default;
 };
 
 struct TimeIndexEntry {
     std::int64_t timestamp = -1;
     std::int32_t relativeOffset = 0;
+    bool operator==(const TimeIndexEntry&) const = default;
 };
 
 struct LocatedBatch {
@@ -136,6 +138,10 @@ private:
                std::int32_t indexIntervalBytes, FilePool& pool);
     void resetState();
     void accountBatch(const protocol::RecordBatchHeader& header, std::int64_t position);
+    // The bookkeeping of an append (size, indexes) once its bytes are written or queued; returns
+    // the position they start at.
+    std::int64_t account(std::span<const std::uint8_t> bytes,
+                         std::span<const protocol::BatchSpan> batches);
     void maybeAppendTimeEntry(std::int64_t timestamp, std::int64_t offset);
     [[nodiscard]] std::int64_t lookupPosition(std::int64_t offset) const;
     [[nodiscard]] std::expected<void, protocol::Error> recoverFull(const FileHandle& file,
@@ -143,6 +149,8 @@ private:
     [[nodiscard]] bool loadIndexes();
     // The index files hold exactly the in-memory entries.
     [[nodiscard]] bool indexFilesMatch() const;
+    // Records that the index files hold exactly the in-memory entries.
+    void markIndexFilesCurrent();
     [[nodiscard]] std::expected<bool, protocol::Error> scanTail();
     void recomputeMaxTimestamp();
     // Drops what the index files hold beyond the in-memory entries (after truncation).
