@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
-#include <mutex>
 
 namespace faultline::models {
 
@@ -25,10 +24,7 @@ public:
 
     void run(const BrowseRequest& request, quint64 generation); // on the worker's thread
 
-    void unlinkOwner() { // UI thread
-        const std::lock_guard lock(m_ownerMutex);
-        m_owner = nullptr;
-    }
+    void unlinkOwner() { m_owner.unlink(); } // UI thread
 
     // Bumped by every browse() and by the owner's destructor: a browse whose number is not the
     // latest stops at its next poll and its rows are dropped.
@@ -38,25 +34,17 @@ private:
     // Runs `emitter(owner)` on the owner's thread if the owner is still there and `forGeneration`
     // is still the latest browse.
     template <typename Emitter> void toOwner(quint64 forGeneration, Emitter emitter) {
-        const std::lock_guard lock(m_ownerMutex);
-        if (!m_owner)
-            return;
-        MessageBrowser* owner = m_owner;
-        QMetaObject::invokeMethod(
-            owner,
-            [this, owner, forGeneration, emitter = std::move(emitter)] {
-                // `this` lives until the thread ends, which is after the owner is gone.
-                if (generation.load() == forGeneration)
-                    emitter(owner);
-            },
-            Qt::QueuedConnection);
+        m_owner.post([this, forGeneration, emitter = std::move(emitter)](MessageBrowser* owner) {
+            // `this` lives until the thread ends, which is after the owner is gone.
+            if (generation.load() == forGeneration)
+                emitter(owner);
+        });
     }
 
     ConnectionProfile m_profile;
     QString m_password;
     std::unique_ptr<RdKafkaHandle> m_consumer;
-    std::mutex m_ownerMutex;
-    MessageBrowser* m_owner = nullptr;
+    OwnerLink<MessageBrowser> m_owner;
 };
 
 MessageBrowser::MessageBrowser(ConnectionProfile profile, QString password, QObject* parent)

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
-#include <mutex>
 
 namespace faultline::models {
 
@@ -52,29 +51,18 @@ public:
              const QList<QPair<QString, QByteArray>>& headers); // on the worker's thread
 
     void abandon() { // UI thread
-        const std::lock_guard lock(m_ownerMutex);
-        m_owner = nullptr;
+        m_owner.unlink();
         m_abandoned.store(true);
     }
 
 private:
     static constexpr int kAbandonGraceMs = 2000;
 
-    template <typename Emitter> void toOwner(Emitter emitter) {
-        const std::lock_guard lock(m_ownerMutex);
-        if (!m_owner)
-            return;
-        MessageProducer* owner = m_owner;
-        QMetaObject::invokeMethod(owner, [owner, emitter = std::move(emitter)] { emitter(owner); },
-                                  Qt::QueuedConnection);
-    }
-
     ConnectionProfile m_profile;
     QString m_password;
     std::unique_ptr<RdKafkaHandle> m_producer;
     std::atomic<bool> m_abandoned{false};
-    std::mutex m_ownerMutex;
-    MessageProducer* m_owner = nullptr;
+    OwnerLink<MessageProducer> m_owner;
 };
 
 MessageProducer::MessageProducer(ConnectionProfile profile, QString password, QObject* parent)
@@ -104,7 +92,7 @@ void ProduceWorker::run(const QString& topic, int partition, const QByteArray& k
                         const QByteArray& value,
                         const QList<QPair<QString, QByteArray>>& headers) {
     const auto fail = [this](const QString& message) {
-        toOwner([message](MessageProducer* owner) { emit owner->failed(message); });
+        m_owner.post([message](MessageProducer* owner) { emit owner->failed(message); });
     };
     if (!m_producer) {
         const QMap<QString, QString> overrides{
@@ -172,7 +160,7 @@ void ProduceWorker::run(const QString& topic, int partition, const QByteArray& k
     }
     const int deliveredPartition = delivery.partition;
     const qint64 offset = delivery.offset;
-    toOwner([deliveredPartition, offset](MessageProducer* owner) {
+    m_owner.post([deliveredPartition, offset](MessageProducer* owner) {
         emit owner->produced(deliveredPartition, offset);
     });
 }

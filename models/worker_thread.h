@@ -7,9 +7,11 @@
 // application and none is destroyed while running. UI thread only.
 #pragma once
 
+#include <QObject>
 #include <QString>
 
-class QObject;
+#include <mutex>
+
 class QThread;
 
 namespace faultline::models {
@@ -22,5 +24,33 @@ void retireWorkerThread(QThread* thread);
 
 // Retired threads that have not finished yet (for tests).
 [[nodiscard]] int finishingWorkerThreads();
+
+// A worker's way back to its owner (a QObject on the UI thread): results are posted to the owner
+// while it is linked. The owner's destructor unlinks it before retiring the thread; a result
+// already posted to the owner is dropped with it by Qt. Any thread.
+template <typename Owner> class OwnerLink {
+public:
+    explicit OwnerLink(Owner* owner) : m_owner(owner) {}
+
+    void unlink() {
+        const std::lock_guard lock(m_mutex);
+        m_owner = nullptr;
+    }
+
+    // Runs `emitter(owner)` on the owner's thread if the owner is still linked now.
+    template <typename Emitter> void post(Emitter emitter) {
+        const std::lock_guard lock(m_mutex);
+        if (!m_owner)
+            return;
+        Owner* owner = m_owner;
+        QMetaObject::invokeMethod(
+            owner, [owner, emitter = std::move(emitter)] { emitter(owner); },
+            Qt::QueuedConnection);
+    }
+
+private:
+    std::mutex m_mutex;
+    Owner* m_owner;
+};
 
 } // namespace faultline::models
