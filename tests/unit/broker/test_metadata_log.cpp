@@ -27,6 +27,21 @@ const std::vector<std::string> kRecords = {
     R"({"op":"topic","n":1})", R"({"op":"partition","n":2,"isr":[1,2,3]})",
     R"({"op":"deleteTopic","n":3,"topic":"a-rather-longer-name-for-a-record"})"};
 
+// A new change log in `dir` holding kRecords; false when opening or an append fails.
+bool writeRecords(const fs::path& dir) {
+    MetadataLog::Contents contents;
+    auto log = MetadataLog::open(dir, contents);
+    if (!log) {
+        return false;
+    }
+    for (const auto& r : kRecords) {
+        if (!(*log)->append(r)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 class TestMetadataLog : public QObject {
@@ -76,14 +91,7 @@ private slots:
         QFETCH(int, cut);
         QTemporaryDir tmp;
         const fs::path dir = tmp.path().toStdString();
-        {
-            MetadataLog::Contents contents;
-            auto log = MetadataLog::open(dir, contents);
-            QVERIFY(log.has_value());
-            for (const auto& r : kRecords) {
-                QVERIFY((*log)->append(r).has_value());
-            }
-        }
+        QVERIFY(writeRecords(dir));
         const fs::path path = MetadataLog::logPath(dir);
         const auto full = fs::file_size(path);
         fs::resize_file(path, full - static_cast<std::uintmax_t>(cut));
@@ -119,14 +127,7 @@ private slots:
         QFETCH(int, at);
         QTemporaryDir tmp;
         const fs::path dir = tmp.path().toStdString();
-        {
-            MetadataLog::Contents contents;
-            auto log = MetadataLog::open(dir, contents);
-            QVERIFY(log.has_value());
-            for (const auto& r : kRecords) {
-                QVERIFY((*log)->append(r).has_value());
-            }
-        }
+        QVERIFY(writeRecords(dir));
         const fs::path path = MetadataLog::logPath(dir);
         std::string bytes = fileText(path);
         bytes[kRecords[0].size() + 8 + static_cast<std::size_t>(at)] ^= 0x10;
