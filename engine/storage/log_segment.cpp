@@ -159,34 +159,37 @@ std::expected<std::vector<std::uint8_t>, Error> readIndexFile(const std::filesys
     return out;
 }
 
-// The entries of an .index (8 bytes each) or a .timeindex (12 bytes each) file; nullopt when it
-// cannot be read or its length is not a whole number of entries.
-std::optional<std::vector<IndexEntry>> readIndexEntries(const std::filesystem::path& path) {
+// The entries of an index file of `EntrySize`-byte entries, each decoded by `decode`; nullopt when
+// the file cannot be read or its length is not a whole number of entries.
+template <std::size_t EntrySize, typename Decode>
+auto readEntries(const std::filesystem::path& path, Decode decode)
+    -> std::optional<std::vector<decltype(decode(static_cast<const std::uint8_t*>(nullptr)))>> {
     auto buf = readIndexFile(path);
-    if (!buf || buf->size() % 8 != 0) {
+    if (!buf || buf->size() % EntrySize != 0) {
         return std::nullopt;
     }
-    std::vector<IndexEntry> entries;
-    entries.reserve(buf->size() / 8);
-    for (std::size_t i = 0; i < buf->size(); i += 8) {
-        entries.push_back({static_cast<std::int32_t>(getBe32(&(*buf)[i])),
-                           static_cast<std::int32_t>(getBe32(&(*buf)[i + 4]))});
+    std::vector<decltype(decode(buf->data()))> entries;
+    entries.reserve(buf->size() / EntrySize);
+    for (std::size_t i = 0; i < buf->size(); i += EntrySize) {
+        entries.push_back(decode(buf->data() + i));
     }
     return entries;
 }
 
+// .index: int32 relative offset, int32 position.
+std::optional<std::vector<IndexEntry>> readIndexEntries(const std::filesystem::path& path) {
+    return readEntries<8>(path, [](const std::uint8_t* p) {
+        return IndexEntry{static_cast<std::int32_t>(getBe32(p)),
+                          static_cast<std::int32_t>(getBe32(p + 4))};
+    });
+}
+
+// .timeindex: int64 timestamp, int32 relative offset.
 std::optional<std::vector<TimeIndexEntry>> readTimeIndexEntries(const std::filesystem::path& path) {
-    auto buf = readIndexFile(path);
-    if (!buf || buf->size() % 12 != 0) {
-        return std::nullopt;
-    }
-    std::vector<TimeIndexEntry> entries;
-    entries.reserve(buf->size() / 12);
-    for (std::size_t i = 0; i < buf->size(); i += 12) {
-        entries.push_back({static_cast<std::int64_t>(getBe64(&(*buf)[i])),
-                           static_cast<std::int32_t>(getBe32(&(*buf)[i + 8]))});
-    }
-    return entries;
+    return readEntries<12>(path, [](const std::uint8_t* p) {
+        return TimeIndexEntry{static_cast<std::int64_t>(getBe64(p)),
+                              static_cast<std::int32_t>(getBe32(p + 8))};
+    });
 }
 
 // Cuts `path` to `keepBytes` (when its length is not known to be that) and writes `tail` after.
