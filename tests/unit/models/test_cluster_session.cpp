@@ -71,6 +71,14 @@ SnapshotPtr lastSnapshot(const QSignalSpy& spy) {
     return spy.isEmpty() ? SnapshotPtr() : spy.last().at(0).value<SnapshotPtr>();
 }
 
+// Destroys `session` and returns how long its destructor took, in ms.
+qint64 destroyTimed(std::unique_ptr<ClusterSession>& session) {
+    QElapsedTimer clock;
+    clock.start();
+    session.reset();
+    return clock.elapsed();
+}
+
 } // namespace
 
 class TestClusterSession : public QObject {
@@ -404,10 +412,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(blackHole.received() > 0, 10000); // the refresh's request is out and waits
 
         const int finishingBefore = ClusterSession::finishingThreadCount();
-        QElapsedTimer clock;
-        clock.start();
-        session.reset();
-        const qint64 destroyMs = clock.elapsed();
+        const qint64 destroyMs = destroyTimed(session);
         // A hang check, not a benchmark: the old destructor waited for the request's timeout.
         QVERIFY2(destroyMs < 5000,
                  qPrintable(QStringLiteral("the destructor took %1 ms").arg(destroyMs)));
@@ -446,10 +451,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(proxy.unanswered() > 0, 20000); // the refresh waits for it
 
         const int finishingBefore = ClusterSession::finishingThreadCount();
-        QElapsedTimer clock;
-        clock.start();
-        session.reset();
-        const qint64 destroyMs = clock.elapsed();
+        const qint64 destroyMs = destroyTimed(session);
         QVERIFY2(destroyMs < 5000,
                  qPrintable(QStringLiteral("the destructor took %1 ms").arg(destroyMs)));
         QTRY_COMPARE_WITH_TIMEOUT(ClusterSession::finishingThreadCount(), finishingBefore, 20000);
