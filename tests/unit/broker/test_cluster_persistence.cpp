@@ -134,10 +134,9 @@ private slots:
             int failures = 0;
             engine->inspect([&](broker::Cluster& c) {
                 for (int i = 0; i < 40; ++i) {
-                    broker::NewTopic t;
-                    t.name = "m-" + std::to_string(i);
-                    t.numPartitions = 1 + i % 3;
-                    t.replicationFactor = static_cast<std::int16_t>(1 + i % 3);
+                    broker::NewTopic t{.name = "m-" + std::to_string(i),
+                                       .numPartitions = 1 + i % 3,
+                                       .replicationFactor = static_cast<std::int16_t>(1 + i % 3)};
                     if (i % 4 == 0) {
                         t.configs = {{"retention.ms", std::to_string(100000 + i)}};
                     }
@@ -220,11 +219,8 @@ private slots:
             auto engine = startEngine(root / "live");
             QVERIFY(engine);
             engine->inspect([&](broker::Cluster& c) {
-                broker::NewTopic t;
-                t.name = "cut";
-                t.numPartitions = 1;
-                t.replicationFactor = 1;
-                (void)c.createTopic(t, false);
+                (void)c.createTopic({.name = "cut", .numPartitions = 1, .replicationFactor = 1},
+                                    false);
             });
             previous = describe(*engine);
             engine->inspect([&](broker::Cluster& c) {
@@ -319,11 +315,8 @@ private slots:
             auto engine = startEngine(live);
             QVERIFY(engine);
             engine->inspect([&](broker::Cluster& c) {
-                broker::NewTopic t;
-                t.name = "data";
-                t.numPartitions = 1;
-                t.replicationFactor = 3;
-                (void)c.createTopic(t, false);
+                (void)c.createTopic({.name = "data", .numPartitions = 1, .replicationFactor = 3},
+                                    false);
                 const auto* meta = c.partitionMeta("data", 0);
                 broker::Partition* leader = c.partition(meta->leader, "data", 0);
                 for (int i = 0; i < 5; ++i) {
@@ -367,11 +360,10 @@ private slots:
         int failures = 0;
         engine->inspect([&](broker::Cluster& c) {
             for (int i = 0; i < 10; ++i) {
-                broker::NewTopic t;
-                t.name = "fd-" + std::to_string(i);
-                t.numPartitions = 3;
-                t.replicationFactor = 3;
-                t.configs = {{"segment.bytes", "1024"}};
+                const broker::NewTopic t{.name = "fd-" + std::to_string(i),
+                                         .numPartitions = 3,
+                                         .replicationFactor = 3,
+                                         .configs = {{"segment.bytes", "1024"}}};
                 failures += c.createTopic(t, false) ? 0 : 1;
             }
             // Several segments per replica (segment.bytes 1024).
@@ -413,10 +405,9 @@ private slots:
         int created = 0;
         engine->inspect([&](broker::Cluster& c) {
             for (int i = 0; i < 20 && !error; ++i) {
-                broker::NewTopic t;
-                t.name = "over-" + std::to_string(i);
-                t.numPartitions = 3;
-                t.replicationFactor = 3;
+                const broker::NewTopic t{.name = "over-" + std::to_string(i),
+                                         .numPartitions = 3,
+                                         .replicationFactor = 3};
                 if (auto r = c.createTopic(t, false); !r) {
                     error = r.error();
                 } else {
@@ -444,11 +435,10 @@ private slots:
             auto* p = c.partition(c.partitionMeta("fd-0", 0)->leader, "fd-0", 0);
             auto r = p->log().read(0, 1 << 20, p->log().logEndOffset(), true);
             readOk = r && r->bytes && !r->bytes->empty();
-            broker::NewTopic t;
-            t.name = failed;
-            t.numPartitions = 3;
-            t.replicationFactor = 3;
-            readOk = readOk && c.createTopic(t, false).has_value();
+            readOk =
+                readOk &&
+                c.createTopic({.name = failed, .numPartitions = 3, .replicationFactor = 3}, false)
+                    .has_value();
         });
         QVERIFY(readOk);
     }
