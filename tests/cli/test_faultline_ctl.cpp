@@ -101,6 +101,17 @@ QJsonObject parseJson(const QString& text) {
     return doc.object();
 }
 
+// Writes a client.properties file with `content` into `dir`; its path, empty on failure.
+QString writeProperties(const QTemporaryDir& dir, const QByteArray& content) {
+    if (!dir.isValid())
+        return {};
+    const QString path = dir.filePath(QStringLiteral("client.properties"));
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size())
+        return {};
+    return path;
+}
+
 } // namespace
 
 class TestFaultlineCtl : public QObject {
@@ -294,13 +305,10 @@ private slots:
 
     void commandConfig() {
         QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = dir.filePath(QStringLiteral("client.properties"));
-        QFile file(path);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("# Kafka tool style\nsecurity.protocol=PLAINTEXT\nclient.id : faultline-ctl-test\n"
-                   "! another comment\n\n");
-        file.close();
+        const QString path = writeProperties(
+            dir, "# Kafka tool style\nsecurity.protocol=PLAINTEXT\nclient.id : faultline-ctl-test\n"
+                 "! another comment\n\n");
+        QVERIFY(!path.isEmpty());
         const RunResult r = runCtl({QStringLiteral("--bootstrap"), m_bootstrap,
                                     QStringLiteral("--command-config"), path, QStringLiteral("--json"),
                                     QStringLiteral("topics"), QStringLiteral("list")});
@@ -312,12 +320,8 @@ private slots:
     // goes to stderr, and stdout stays pure JSON.
     void librdkafkaWarningsStayOffStdout() {
         QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = dir.filePath(QStringLiteral("client.properties"));
-        QFile file(path);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("acks=all\n");
-        file.close();
+        const QString path = writeProperties(dir, "acks=all\n");
+        QVERIFY(!path.isEmpty());
         const RunResult r = runCtl({QStringLiteral("--bootstrap"), m_bootstrap,
                                     QStringLiteral("--command-config"), path, QStringLiteral("--json"),
                                     QStringLiteral("cluster"), QStringLiteral("describe")});
