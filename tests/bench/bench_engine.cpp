@@ -536,6 +536,20 @@ public:
     [[nodiscard]] virtual bool reportsReplicationFactor() const { return false; }
 };
 
+// A mock topic with its leaders spread like the engine's: partition i led by broker i % brokers + 1.
+// librdkafka 2.0.2's mock picks every partition's leader at random (three partitions often all on
+// one broker, which is one connection instead of three), so the shape is set here by hand.
+[[nodiscard]] rd_kafka_resp_err_t createMockTopic(rd_kafka_mock_cluster_t* cluster,
+                                                  const std::string& topic, int partitions,
+                                                  int replicationFactor, int brokers) {
+    rd_kafka_resp_err_t err =
+        rd_kafka_mock_topic_create(cluster, topic.c_str(), partitions, replicationFactor);
+    for (int p = 0; p < partitions && err == RD_KAFKA_RESP_ERR_NO_ERROR; ++p) {
+        err = rd_kafka_mock_partition_set_leader(cluster, topic.c_str(), p, p % brokers + 1);
+    }
+    return err;
+}
+
 class InProcessMock final : public Cluster {
 public:
     [[nodiscard]] static Result<std::unique_ptr<InProcessMock>> create(int brokers) {
@@ -548,7 +562,8 @@ public:
         if (cluster == nullptr) {
             return std::unexpected(benchError("rd_kafka_mock_cluster_new failed"));
         }
-        return std::unique_ptr<InProcessMock>(new InProcessMock(std::move(*handle), cluster));
+        return std::unique_ptr<InProcessMock>(
+            new InProcessMock(std::move(*handle), cluster, brokers));
     }
 
     ~InProcessMock() override { rd_kafka_mock_cluster_destroy(m_cluster); }
@@ -560,8 +575,8 @@ public:
 
     [[nodiscard]] Result<void> createTopics(const std::vector<TopicSpec>& topics) override {
         for (const TopicSpec& topic : topics) {
-            const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-                m_cluster, topic.name.c_str(), topic.partitions, topic.replicationFactor);
+            const rd_kafka_resp_err_t err = createMockTopic(
+                m_cluster, topic.name, topic.partitions, topic.replicationFactor, m_brokers);
             if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
                 return std::unexpected(rdError(err, "mock topic " + topic.name));
             }
@@ -570,12 +585,13 @@ public:
     }
 
 private:
-    InProcessMock(Handle handle, rd_kafka_mock_cluster_t* cluster)
-        : m_handle(std::move(handle)), m_cluster(cluster),
+    InProcessMock(Handle handle, rd_kafka_mock_cluster_t* cluster, int brokers)
+        : m_handle(std::move(handle)), m_cluster(cluster), m_brokers(brokers),
           m_bootstrap(rd_kafka_mock_cluster_bootstraps(cluster)) {}
 
     Handle m_handle;
     rd_kafka_mock_cluster_t* m_cluster;
+    int m_brokers;
     std::string m_bootstrap;
 };
 
@@ -1754,8 +1770,8 @@ int serveMock(int brokers) {
         if (command != "create" || !words) {
             std::printf("topic-error %s bad command '%s'\n", topic.c_str(), line.c_str());
         } else {
-            const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-                cluster, topic.c_str(), partitions, replicationFactor);
+            const rd_kafka_resp_err_t err =
+                createMockTopic(cluster, topic, partitions, replicationFactor, brokers);
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 std::printf("topic-ok %s\n", topic.c_str());
             } else {
