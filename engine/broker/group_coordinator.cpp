@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <climits>
 #include <set>
+#include <span>
 
 namespace faultline::broker {
 
@@ -177,17 +178,25 @@ struct GroupCoordinator::Impl final : GroupTimers {
         if (!replica) {
             return std::unexpected(replica.error());
         }
+        if (auto appended = appendBatch(**replica, records); !appended) {
+            spdlog::warn("append to {}-{} for group {} failed: {} {}", kConsumerOffsetsTopic,
+                         (*replica)->index(), groupId, protocol::errorName(appended.error().code),
+                         appended.error().message);
+            return appended;
+        }
+        return {};
+    }
+
+    // One batch of `records` onto the leader replica `leader`.
+    std::expected<void, protocol::Error> appendBatch(Partition& leader,
+                                                     std::span<const protocol::Record> records) {
         protocol::BatchBuildOptions options;
         options.baseTimestamp = cluster.nowMs();
         auto batch = protocol::buildBatch(records, options);
         if (!batch) {
             return std::unexpected(batch.error());
         }
-        auto appended = (*replica)->appendInternal(*batch, cluster.nowMs());
-        if (!appended) {
-            spdlog::warn("append to {}-{} for group {} failed: {} {}", kConsumerOffsetsTopic,
-                         (*replica)->index(), groupId, protocol::errorName(appended.error().code),
-                         appended.error().message);
+        if (auto appended = leader.appendInternal(*batch, cluster.nowMs()); !appended) {
             return std::unexpected(appended.error());
         }
         return {};
@@ -232,7 +241,10 @@ struct GroupCoordinator::Impl final : GroupTimers {
         if (auto stored = append(group.groupId, records); !stored) {
             spdlog::warn("group {} generation {} not persisted: {}", group.groupId,
                          group.generationId, stored.error().message);
+            return;
         }
+        storedGroups[group.groupId] = std::move(value);
+        compactIfWorthIt(group.groupId);
     }
 
     // ---- replay
@@ -265,6 +277,11 @@ struct GroupCoordinator::Impl final : GroupTimers {
             offset = read->nextOffset;
         }
         for (auto& [groupId, value] : groupsSeen) {
+            if (value) {
+                storedGroups[groupId] = *value;
+            } else {
+                storedGroups.erase(groupId);
+            }
             if (!value || manager.find(groupId) != nullptr) {
                 continue;
             }
@@ -324,10 +341,124 @@ struct GroupCoordinator::Impl final : GroupTimers {
         }
     }
 
+    // ---- compaction
+    // __consumer_offsets is compacted in Kafka: only each key's latest record matters. This
+    // coordinator holds every live key's latest value in memory (`offsets`, `storedGroups`), so it
+    // compacts a partition by writing those values again at the log end and then moving the log
+    // start to where they begin, on every replica, as DeleteRecords does. Offsets only grow and
+    // nothing is lost in between: a restart before the log start moves replays the old records
+    // and then the rewritten ones, which hold the same values. A reader of the topic (Burrow,
+    // KMinion) finds each key's latest value after the new log start. The old segments go once
+    // they are wholly below it (segment.bytes: 100 MiB); the replay after a restart starts at the
+    // log start and so reads only the live keys and what came after them.
+    //
+    // Runs after a mutation has reached both the log and the in-memory maps, when the partition
+    // holds at least kCompactionMinDead records more than it has live keys and at least twice as
+    // many. The live keys are counted again only when enough records have come for that to be
+    // possible (every record adds at most one dead one).
+    static constexpr std::int64_t kCompactionMinDead = 1000;
+    static constexpr std::size_t kCompactionBatchRecords = 500;
+
+    std::int64_t liveRecords(std::int32_t partition) const {
+        std::int64_t live = 0;
+        for (const auto& [groupId, map] : offsets) {
+            if (partitionFor(groupId) == partition) {
+                live += static_cast<std::int64_t>(map.size());
+            }
+        }
+        for (const auto& [groupId, value] : storedGroups) {
+            if (partitionFor(groupId) == partition) {
+                ++live;
+            }
+        }
+        return live;
+    }
+
+    void compactIfWorthIt(std::string_view groupId) {
+        const std::int32_t p = partitionFor(groupId);
+        const PartitionMeta* meta = cluster.partitionMeta(kConsumerOffsetsTopic, p);
+        Partition* leader = meta == nullptr || meta->leader < 0
+                                ? nullptr
+                                : cluster.partition(meta->leader, kConsumerOffsetsTopic, p);
+        if (leader == nullptr || !leader->isLeader() || !loaded.contains(p)) {
+            return;
+        }
+        const std::int64_t records = leader->logEndOffset() - leader->logStartOffset();
+        std::int64_t& next = nextCompactionCheck[p];
+        if (records < next) {
+            return;
+        }
+        const std::int64_t live = liveRecords(p);
+        const std::int64_t dead = records - live;
+        if (dead >= kCompactionMinDead && dead >= live) {
+            compact(*leader, *meta);
+            const std::int64_t left = leader->logEndOffset() - leader->logStartOffset();
+            next = left + std::max(kCompactionMinDead, live);
+        } else {
+            // Each record adds at most one dead record: no need to count again before then.
+            next = records + std::max({kCompactionMinDead - dead, live - dead, std::int64_t{1}});
+        }
+    }
+
+    void compact(Partition& leader, const PartitionMeta& meta) {
+        const std::int32_t p = leader.index();
+        std::vector<protocol::Record> live;
+        for (const auto& [groupId, value] : storedGroups) {
+            if (partitionFor(groupId) == p) {
+                live.push_back(record(encodeGroupMetadataKey({groupId}), encodeGroupMetadataValue(value)));
+            }
+        }
+        for (const auto& [groupId, map] : offsets) {
+            if (partitionFor(groupId) != p) {
+                continue;
+            }
+            for (const auto& [tp, committed] : map) {
+                OffsetCommitValue value;
+                value.offset = committed.offset;
+                value.leaderEpoch = committed.leaderEpoch;
+                value.metadata = committed.metadata;
+                value.commitTimestamp = committed.commitTimestamp;
+                live.push_back(record(encodeOffsetCommitKey({groupId, tp.first, tp.second}),
+                                      encodeOffsetCommitValue(value)));
+            }
+        }
+        const std::int64_t previousStart = leader.logStartOffset();
+        const std::int64_t liveStart = leader.logEndOffset();
+        for (std::size_t from = 0; from < live.size(); from += kCompactionBatchRecords) {
+            const std::size_t n = std::min(kCompactionBatchRecords, live.size() - from);
+            if (auto appended = appendBatch(leader, std::span(live).subspan(from, n)); !appended) {
+                spdlog::warn("compacting {}-{}: rewriting the live records failed: {} {}",
+                             kConsumerOffsetsTopic, p, protocol::errorName(appended.error().code),
+                             appended.error().message);
+                return; // what was written holds current values: harmless
+            }
+        }
+        // Never past the high watermark, as DeleteRecords: the rewrite is what a new leader
+        // would have to start from.
+        const std::int64_t newStart = std::min(liveStart, leader.highWatermark());
+        for (auto b : meta.replicas) {
+            Partition* replica = cluster.partition(b, kConsumerOffsetsTopic, p);
+            if (replica == nullptr || newStart <= replica->logStartOffset() ||
+                newStart > replica->logEndOffset()) {
+                continue; // a replica that is behind catches up from the leader's log start
+            }
+            if (auto moved = replica->log().deleteRecordsBefore(newStart); !moved) {
+                spdlog::warn("compacting {}-{} on broker {}: {}", kConsumerOffsetsTopic, p, b,
+                             moved.error().message);
+            }
+        }
+        spdlog::info("compacted {}-{}: {} live records rewritten at offset {}, log start {} -> {}",
+                     kConsumerOffsetsTopic, p, live.size(), liveStart, previousStart,
+                     leader.logStartOffset());
+    }
+
     Cluster& cluster;
     GroupManager manager;
     std::map<std::string, std::map<TopicPartitionKey, CommittedOffset>, std::less<>> offsets;
+    // The last stored metadata of every group whose metadata record is live.
+    std::map<std::string, GroupMetadataValue, std::less<>> storedGroups;
     std::set<std::int32_t> loaded;
+    std::map<std::int32_t, std::int64_t> nextCompactionCheck; // records in the log, per partition
 };
 
 GroupCoordinator::GroupCoordinator(Cluster& cluster) : m_impl(std::make_unique<Impl>(cluster)) {}
@@ -403,6 +534,7 @@ GroupCoordinator::commitOffsets(std::string_view groupId, const std::vector<Offs
     for (const auto& o : offsets) {
         it->second[{o.topic, o.partition}] = o.value;
     }
+    m_impl->compactIfWorthIt(groupId);
     return {};
 }
 
@@ -445,6 +577,7 @@ GroupCoordinator::deleteOffsets(std::string_view groupId, const std::vector<Topi
     for (const auto& tp : partitions) {
         it->second.erase(tp);
     }
+    m_impl->compactIfWorthIt(groupId);
     return {};
 }
 
@@ -474,6 +607,10 @@ ErrorCode GroupCoordinator::deleteGroup(std::string_view groupId) {
     if (auto it = m_impl->offsets.find(groupId); it != m_impl->offsets.end()) {
         m_impl->offsets.erase(it);
     }
+    if (auto it = m_impl->storedGroups.find(groupId); it != m_impl->storedGroups.end()) {
+        m_impl->storedGroups.erase(it);
+    }
+    m_impl->compactIfWorthIt(groupId);
     return ErrorCode::None;
 }
 

@@ -1,9 +1,11 @@
 // The engine at scale, in-process: the controller's metadata persisted as a change log over a
 // snapshot (restart after many changes, a crash, a torn last record, an old metadata.json), the
-// clean-shutdown marker that spares cleanly closed logs their recovery scan, and one file
-// descriptor per replica (plus a bounded pool) with a clean failure at the descriptor limit.
+// clean-shutdown marker that spares cleanly closed logs their recovery scan, one file
+// descriptor per replica (plus a bounded pool) with a clean failure at the descriptor limit, and
+// __consumer_offsets compacted while groups keep committing.
 #include "engine/broker/cluster.h"
 #include "engine/broker/engine.h"
+#include "engine/broker/group_coordinator.h"
 #include "engine/broker/metadata_log.h"
 #include "engine/broker/partition.h"
 #include "engine/protocol/record_batch.h"
@@ -113,6 +115,78 @@ std::uintmax_t lastRecordStart(const fs::path& log) {
     return last;
 }
 
+// Group ids that all map to one __consumer_offsets partition.
+std::vector<std::string> groupsSharingAPartition(broker::GroupCoordinator& groups, std::size_t count) {
+    std::vector<std::string> out;
+    const std::int32_t target = groups.partitionFor("g-0");
+    for (int i = 0; out.size() < count; ++i) {
+        std::string id = "g-" + std::to_string(i);
+        if (groups.partitionFor(id) == target) {
+            out.push_back(std::move(id));
+        }
+    }
+    return out;
+}
+
+// Every committed offset of `groups` on `topic` partitions 0 and 1, with its epoch, metadata and
+// timestamp; "-" for none.
+std::string committedState(broker::GroupCoordinator& coordinator, const std::vector<std::string>& groups,
+                           const std::string& topic) {
+    std::ostringstream out;
+    for (const auto& g : groups) {
+        out << g << ":";
+        for (std::int32_t p = 0; p < 2; ++p) {
+            const auto c = coordinator.committed(g, topic, p);
+            if (c) {
+                out << " " << p << "=" << c->offset << "/" << c->leaderEpoch << "/" << c->metadata
+                    << "/" << c->commitTimestamp;
+            } else {
+                out << " " << p << "=-";
+            }
+        }
+        out << "\n";
+    }
+    return out.str();
+}
+
+// A group's stored metadata as the coordinator holds it: generation, protocol, leader, members.
+std::string groupState(broker::GroupCoordinator& coordinator, const std::string& groupId) {
+    const broker::Group* g = coordinator.groups().find(groupId);
+    if (g == nullptr) {
+        return groupId + " unknown\n";
+    }
+    std::string out = groupId + " generation " + std::to_string(g->generationId) + " " +
+                      g->protocolType + " " + g->protocolName.value_or("-") + " leader " + g->leaderId +
+                      " members";
+    for (const auto& [id, member] : g->members) {
+        out += " " + id;
+    }
+    return out + "\n";
+}
+
+// Runs `done` on the core strand until it holds (QTRY_* polls it).
+bool waitFor(broker::Engine& engine, const std::function<bool()>& done) {
+    bool result = false;
+    engine.inspect([&](broker::Cluster&) { result = done(); });
+    return result;
+}
+
+// The log start and log end offsets of every replica of a __consumer_offsets partition.
+std::vector<std::pair<std::int64_t, std::int64_t>> offsetsLogBounds(broker::Cluster& c,
+                                                                    std::int32_t partition) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    const auto* meta = c.partitionMeta("__consumer_offsets", partition);
+    if (meta == nullptr) {
+        return out;
+    }
+    for (auto b : meta->replicas) {
+        if (const auto* r = c.partition(b, "__consumer_offsets", partition)) {
+            out.emplace_back(r->logStartOffset(), r->logEndOffset());
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 class TestClusterPersistence : public QObject {
@@ -206,6 +280,120 @@ private slots:
         auto engine = startEngine(root / "crashed-again", 2);
         QVERIFY(engine);
         QCOMPARE(describe(*engine), shrunk);
+    }
+
+    // Five groups share one __consumer_offsets partition: one commits 1,500 times, one twice, one
+    // is deleted, one has an offset deleted, one has members (its metadata is stored when its
+    // first rebalance completes). Once the partition holds 1,000 dead records the coordinator
+    // writes the live values again and moves every replica's log start past the old records. The
+    // committed offsets and the group's metadata are the same before, after a clean restart
+    // (whose replay reads only what follows the log start) and after a crash copy.
+    void consumerOffsetsAreCompacted() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const std::string topic = "orders";
+        std::vector<std::string> groups;
+        std::int32_t partition = -1;
+        std::string state;
+        auto commit = [&](broker::GroupCoordinator& coordinator, const std::string& group,
+                          std::int32_t p, std::int64_t offset) {
+            const broker::OffsetToCommit o{
+                topic, p, {offset, 3, "m" + std::to_string(offset), 1700000000000 + offset}};
+            return coordinator.commitOffsets(group, {o}).has_value();
+        };
+        // After a start: load the partition as a coordinator does, then read the state back.
+        auto readBack = [&](broker::Engine& engine, std::string& out,
+                            std::vector<std::pair<std::int64_t, std::int64_t>>& bounds) {
+            engine.inspect([&](broker::Cluster& c) {
+                auto& coordinator = c.groups();
+                const std::int32_t broker = coordinator.coordinatorFor(groups[0]);
+                if (coordinator.checkCoordinator(groups[0], broker) == protocol::ErrorCode::None) {
+                    out = committedState(coordinator, groups, topic) + groupState(coordinator, groups[4]);
+                }
+                bounds = offsetsLogBounds(c, partition);
+            });
+        };
+        {
+            auto engine = startEngine(root / "live");
+            QVERIFY(engine);
+            int failures = 0;
+            std::vector<std::pair<std::int64_t, std::int64_t>> bounds;
+            // The fifth group: one member joins and, as the leader, syncs its assignment.
+            std::optional<broker::JoinResult> joined;
+            std::optional<broker::SyncResult> synced;
+            engine->inspect([&](broker::Cluster& c) {
+                failures += c.alterBrokerConfigs({{"group.initial.rebalance.delay.ms", "0"}}, false) ? 0 : 1;
+                auto& coordinator = c.groups();
+                groups = groupsSharingAPartition(coordinator, 5);
+                failures += coordinator.coordinatorFor(groups[4]) >= 0 ? 0 : 1; // creates the topic
+                broker::JoinParams join;
+                join.clientId = "member-client";
+                join.clientHost = "/127.0.0.1";
+                join.protocolType = "consumer";
+                join.protocols = {{"range", {1, 2, 3}}};
+                coordinator.groups().join(groups[4], join, [&](broker::JoinResult r) { joined = r; });
+            });
+            QTRY_VERIFY_WITH_TIMEOUT(waitFor(*engine, [&] { return joined.has_value(); }), 5000);
+            QCOMPARE(joined->error, protocol::ErrorCode::None);
+            QCOMPARE(joined->leaderId, joined->memberId);
+            engine->inspect([&](broker::Cluster& c) {
+                broker::SyncParams sync;
+                sync.memberId = joined->memberId;
+                sync.generationId = joined->generationId;
+                sync.assignments = {{joined->memberId, {9, 8, 7}}};
+                c.groups().groups().sync(groups[4], sync, [&](broker::SyncResult r) { synced = r; });
+            });
+            QTRY_VERIFY_WITH_TIMEOUT(waitFor(*engine, [&] { return synced.has_value(); }), 5000);
+            QCOMPARE(synced->error, protocol::ErrorCode::None);
+            engine->inspect([&](broker::Cluster& c) {
+                auto& coordinator = c.groups();
+                partition = coordinator.partitionFor(groups[0]);
+                const std::string& busy = groups[0];
+                const std::string& quiet = groups[1];
+                const std::string& gone = groups[2];
+                const std::string& trimmed = groups[3];
+                failures += coordinator.coordinatorFor(busy) >= 0 ? 0 : 1; // creates the topic
+                failures += commit(coordinator, quiet, 0, 77) && commit(coordinator, quiet, 1, 78) ? 0 : 1;
+                failures += commit(coordinator, gone, 0, 5) ? 0 : 1;
+                failures += coordinator.deleteGroup(gone) == protocol::ErrorCode::None ? 0 : 1;
+                failures += commit(coordinator, trimmed, 0, 10) && commit(coordinator, trimmed, 1, 11) ? 0 : 1;
+                failures += coordinator.deleteOffsets(trimmed, {{topic, 1}}) ? 0 : 1;
+                for (std::int64_t i = 0; i < 1500; ++i) {
+                    failures += commit(coordinator, busy, static_cast<std::int32_t>(i % 2), i) ? 0 : 1;
+                }
+                state = committedState(coordinator, groups, topic) + groupState(coordinator, groups[4]);
+                bounds = offsetsLogBounds(c, partition);
+            });
+            QCOMPARE(failures, 0);
+            const std::string expected = groups[0] + ": 0=1498/3/m1498/1700000001498 1=1499/3/m1499/1700000001499\n" +
+                                         groups[1] + ": 0=77/3/m77/1700000000077 1=78/3/m78/1700000000078\n" +
+                                         groups[2] + ": 0=- 1=-\n" +
+                                         groups[3] + ": 0=10/3/m10/1700000000010 1=-\n" +
+                                         groups[4] + ": 0=- 1=-\n" + groups[4] +
+                                         " generation 1 consumer range leader " + joined->memberId +
+                                         " members " + joined->memberId + "\n";
+            QCOMPARE(state, expected);
+            // 1,508 records were written; the old ones are below every replica's log start.
+            QCOMPARE(bounds.size(), std::size_t{3});
+            for (const auto& [start, end] : bounds) {
+                QCOMPARE(start, bounds.front().first);
+                QCOMPARE(end, bounds.front().second);
+                QVERIFY2(start >= 1000, qPrintable(QString("log start %1").arg(start)));
+                QVERIFY2(end - start < 1000, qPrintable(QString("%1 records after the log start").arg(end - start)));
+            }
+            crashCopy(root / "live", root / "crashed");
+        }
+        for (const char* dir : {"live", "crashed"}) {
+            auto engine = startEngine(root / dir);
+            QVERIFY(engine);
+            std::string again;
+            std::vector<std::pair<std::int64_t, std::int64_t>> bounds;
+            readBack(*engine, again, bounds);
+            QCOMPARE(again, state);
+            QVERIFY(!bounds.empty());
+            QVERIFY2(bounds.front().first >= 1000, dir);
+            QVERIFY2(bounds.front().second - bounds.front().first < 1000, dir);
+        }
     }
 
     // A crash in the middle of the last change's record: the engine starts with the state from
