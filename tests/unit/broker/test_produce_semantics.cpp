@@ -3,7 +3,9 @@
 // acks=0, pipelining behind a long-polling fetch, fetch errors, compressed and rejected batches,
 // topic auto-creation, DeleteRecords and OffsetForLeaderEpoch. Every check names the exact
 // Kafka error code.
+#include "engine/broker/cluster.h"
 #include "engine/broker/engine.h"
+#include "engine/broker/partition.h"
 #include "engine/protocol/crc32c.h"
 #include "engine/protocol/messages/api_versions.h"
 #include "engine/protocol/messages/create_topics.h"
@@ -82,6 +84,23 @@ void fixCrc(std::vector<std::uint8_t>& batch) {
     const std::uint32_t crc = protocol::crc32c(
         std::span<const std::uint8_t>(batch).subspan(protocol::kBatchCrcStart));
     qToBigEndian<quint32>(crc, batch.data() + 17);
+}
+
+// A 3-record batch damaged as rejectedBatches_data names it ("" = intact).
+std::vector<std::uint8_t> damagedBatch(const QString& damage) {
+    auto batch = batchOf(makeRecords(3, QDateTime::currentMSecsSinceEpoch()));
+    if (damage == QLatin1String("crc")) {
+        batch[batch.size() - 2] ^= 0x5a; // in the records, CRC left as it was
+    } else if (damage == QLatin1String("control")) {
+        batch[22] |= protocol::batch_attributes::kControl | protocol::batch_attributes::kTransactional;
+        fixCrc(batch);
+    } else if (damage == QLatin1String("two")) {
+        const auto copy = batch;
+        batch.insert(batch.end(), copy.begin(), copy.end());
+    } else if (damage == QLatin1String("magic")) {
+        batch[16] = 1;
+    }
+    return batch;
 }
 
 protocol::ProduceRequest produceRequest(const std::string& topic, std::int32_t partition,
@@ -588,22 +607,56 @@ private slots:
         QFETCH(int, expectedError);
         const std::string topic = uniqueName("rejected").toStdString();
         QCOMPARE(createTopic(topic, 1, 3), kNone);
-        auto batch = batchOf(makeRecords(3, QDateTime::currentMSecsSinceEpoch()));
-        if (damage == QLatin1String("crc")) {
-            batch[batch.size() - 2] ^= 0x5a; // in the records, CRC left as it was
-        } else if (damage == QLatin1String("control")) {
-            batch[22] |= protocol::batch_attributes::kControl | protocol::batch_attributes::kTransactional;
-            fixCrc(batch);
-        } else if (damage == QLatin1String("two")) {
-            const auto copy = batch;
-            batch.insert(batch.end(), copy.begin(), copy.end());
-        } else if (damage == QLatin1String("magic")) {
-            batch[16] = 1;
-        }
+        const auto batch = damagedBatch(damage);
         auto r = produce(topic, 0, batch, 1);
         QCOMPARE(int(r.errorCode), expectedError);
         QCOMPARE(listOffset(topic, 0, -1), qint64(0));
         QCOMPARE(recordCount(topic, 0), std::size_t{0});
+    }
+
+    // The produce handler passes appendFromProducer the checks its preparer ran where the request
+    // was read. Without them (nullptr) the same checks run in place: same answers, same order.
+    void appendChecksInPlaceWithoutPreparedChecks_data() {
+        rejectedBatches_data();
+        QTest::newRow("intact") << "" << int(kNone);
+    }
+
+    void appendChecksInPlaceWithoutPreparedChecks() {
+        QFETCH(QString, damage);
+        QFETCH(int, expectedError);
+        const std::string topic = uniqueName("unprepared").toStdString();
+        QCOMPARE(createTopic(topic, 1, 1), kNone);
+        const auto batch = damagedBatch(damage);
+        int inPlace = -1;
+        int prepared = -1;
+        std::int64_t inPlaceOffset = -1;
+        std::int64_t preparedOffset = -1;
+        m_engine->inspect([&](broker::Cluster& c) {
+            const auto* meta = c.partitionMeta(topic, 0);
+            broker::Partition* leader = meta ? c.partition(meta->leader, topic, 0) : nullptr;
+            if (leader == nullptr) {
+                return;
+            }
+            const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+            auto first = batch; // appends patch the batch in place
+            auto a = leader->appendFromProducer(first, now, {}, nullptr);
+            inPlace = a ? int(kNone) : int(protocol::toInt(a.error().code));
+            inPlaceOffset = a ? a->baseOffset : -1;
+            auto second = batch;
+            const broker::BatchCheck check = broker::checkProducerBatch(second);
+            auto b = leader->appendFromProducer(second, now, {}, &check);
+            prepared = b ? int(kNone) : int(protocol::toInt(b.error().code));
+            preparedOffset = b ? b->baseOffset : -1;
+        });
+        QCOMPARE(inPlace, expectedError);
+        QCOMPARE(prepared, expectedError);
+        if (expectedError == kNone) {
+            QCOMPARE(inPlaceOffset, qint64(0));
+            QCOMPARE(preparedOffset, qint64(3));
+            QCOMPARE(recordCount(topic, 0), std::size_t{6});
+        } else {
+            QCOMPARE(listOffset(topic, 0, -1), qint64(0));
+        }
     }
 
     void autoCreation_data() {
