@@ -6,6 +6,7 @@
 // Lines starting with '#' are progress, details and errors. README.md says what each figure means.
 
 #include "engine/protocol/error_code.h"
+#include "tests/bench/line_reader.h"
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -356,7 +357,7 @@ public:
                 benchError("cannot start " + argv.front() + ": " + std::strerror(rc)));
         }
         ProcessRegistry::instance().add(child->m_pid, root);
-        child->m_reader = std::thread([raw = child.get()] { raw->readLoop(); });
+        child->m_reader.start(child->m_stdout);
         return child;
     }
 
@@ -372,28 +373,19 @@ public:
     // returns the rest of it.
     [[nodiscard]] Result<std::string> waitForLine(std::string_view prefix,
                                                   Clock::time_point deadline) {
-        std::unique_lock lock(m_mutex);
-        while (true) {
-            while (!m_lines.empty()) {
-                std::string line = std::move(m_lines.front());
-                m_lines.pop_front();
-                if (line.starts_with(prefix)) {
-                    return line.substr(prefix.size());
-                }
-            }
-            if (m_eof) {
-                lock.unlock();
-                return std::unexpected(benchError("process " + std::to_string(m_pid) +
-                                                  " closed its stdout before printing '" +
-                                                  std::string(prefix) + "'" + logTail()));
-            }
-            if (m_cv.wait_until(lock, deadline) == std::cv_status::timeout && m_lines.empty()) {
-                lock.unlock();
-                return std::unexpected(benchError("timed out waiting for '" + std::string(prefix) +
-                                                  "' from process " + std::to_string(m_pid) +
-                                                  logTail()));
-            }
+        std::string rest;
+        switch (m_reader.waitFor(prefix, deadline, rest)) {
+        case LineReader::Outcome::Found:
+            return rest;
+        case LineReader::Outcome::Closed:
+            return std::unexpected(benchError("process " + std::to_string(m_pid) +
+                                              " closed its stdout before printing '" +
+                                              std::string(prefix) + "'" + logTail()));
+        case LineReader::Outcome::TimedOut:
+            break;
         }
+        return std::unexpected(benchError("timed out waiting for '" + std::string(prefix) +
+                                          "' from process " + std::to_string(m_pid) + logTail()));
     }
 
     [[nodiscard]] Result<void> writeLine(const std::string& line) {
@@ -461,9 +453,7 @@ public:
             ::close(m_stdin);
             m_stdin = -1;
         }
-        if (m_reader.joinable()) {
-            m_reader.join();
-        }
+        m_reader.join();
         if (m_stdout >= 0) {
             ::close(m_stdout);
             m_stdout = -1;
@@ -475,45 +465,12 @@ public:
 private:
     explicit ChildProcess(fs::path root) : m_root(std::move(root)) {}
 
-    void readLoop() {
-        std::string pending;
-        char buffer[4096];
-        while (true) {
-            const ssize_t n = ::read(m_stdout, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                break;
-            }
-            pending.append(buffer, static_cast<std::size_t>(n));
-            std::size_t newline = 0;
-            while ((newline = pending.find('\n')) != std::string::npos) {
-                std::string line = pending.substr(0, newline);
-                pending.erase(0, newline + 1);
-                if (!line.empty() && line.back() == '\r') {
-                    line.pop_back();
-                }
-                std::lock_guard lock(m_mutex);
-                m_lines.push_back(std::move(line));
-                m_cv.notify_all();
-            }
-        }
-        std::lock_guard lock(m_mutex);
-        m_eof = true;
-        m_cv.notify_all();
-    }
-
     fs::path m_root;
     pid_t m_pid = -1;
     int m_stdin = -1;
     int m_stdout = -1;
     Clock::time_point m_spawnedAt;
-    std::thread m_reader;
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    std::deque<std::string> m_lines;
-    bool m_eof = false;
+    LineReader m_reader; // joined by stop() before the pipe it reads is closed
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -7,27 +7,26 @@
 // Every figure is one line "<name>: <value> <unit> (<details>)"; lines starting with '#' are notes.
 // README.md says what each figure means.
 
+#include "tests/bench/line_reader.h"
+
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <librdkafka/rdkafka.h>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <signal.h>
 #include <spawn.h>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -113,7 +112,7 @@ public:
             return nullptr;
         }
         e->m_stdout = out[0];
-        e->m_reader = std::thread([raw = e.get()] { raw->readLoop(); });
+        e->m_reader.start(e->m_stdout);
         return e;
     }
 
@@ -121,23 +120,13 @@ public:
 
     // The bootstrap servers once the engine prints them; nullopt after `limit`.
     std::optional<std::string> waitForBootstrap(std::chrono::seconds limit) {
-        std::unique_lock lock(m_mutex);
-        const auto deadline = Clock::now() + limit;
-        while (Clock::now() < deadline) {
-            while (!m_lines.empty()) {
-                std::string line = std::move(m_lines.front());
-                m_lines.pop_front();
-                if (line.starts_with("bootstrap.servers=")) {
-                    m_bootstrapAt = Clock::now();
-                    return line.substr(18);
-                }
-            }
-            if (m_eof) {
-                return std::nullopt;
-            }
-            m_cv.wait_until(lock, deadline);
+        std::string servers;
+        if (m_reader.waitFor("bootstrap.servers=", Clock::now() + limit, servers) !=
+            faultline::bench::LineReader::Outcome::Found) {
+            return std::nullopt;
         }
-        return std::nullopt;
+        m_bootstrapAt = Clock::now();
+        return servers;
     }
 
     // SIGTERM (clean shutdown: waits for the exit, returns its duration) or SIGKILL.
@@ -160,9 +149,7 @@ public:
         }
         const double ms = millisBetween(from, Clock::now());
         m_pid = -1;
-        if (m_reader.joinable()) {
-            m_reader.join();
-        }
+        m_reader.join();
         ::close(m_stdout);
         return ms;
     }
@@ -174,39 +161,11 @@ public:
 private:
     Engine() = default;
 
-    void readLoop() {
-        std::string pending;
-        char buffer[4096];
-        for (;;) {
-            const ssize_t n = ::read(m_stdout, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                break;
-            }
-            pending.append(buffer, static_cast<std::size_t>(n));
-            for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
-                std::lock_guard lock(m_mutex);
-                m_lines.push_back(pending.substr(0, nl));
-                pending.erase(0, nl + 1);
-                m_cv.notify_all();
-            }
-        }
-        std::lock_guard lock(m_mutex);
-        m_eof = true;
-        m_cv.notify_all();
-    }
-
     pid_t m_pid = -1;
     int m_stdout = -1;
     Clock::time_point m_spawnedAt;
     Clock::time_point m_bootstrapAt;
-    std::thread m_reader;
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    std::deque<std::string> m_lines;
-    bool m_eof = false;
+    faultline::bench::LineReader m_reader; // joined by stop() before the pipe it reads is closed
 };
 
 struct Client {
