@@ -1296,7 +1296,7 @@ struct Options {
     bool skipEngine = false;
     bool engineFromMock = false;
     std::chrono::seconds runLimit = kRunLimit;
-    int repeat = 3;
+    int repeat = 5;
 };
 
 class Bench {
@@ -1834,7 +1834,7 @@ void usage() {
         "NAME: machine produce_rf1_p1 produce_rf1_p3 produce_rf3 consume latency start_to_ready\n"
         "      idle_rss\n"
         "--engine defaults to ../../app/faultline-engine next to this executable\n"
-        "--repeat: timed rounds per produce and consume run, median reported (default 3)\n"
+        "--repeat: timed rounds per produce and consume run, median reported (default 5)\n"
         "--run-limit: abort when one run (scenario x side) exceeds S seconds (default 60)\n");
 }
 
