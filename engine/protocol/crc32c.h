@@ -17,7 +17,7 @@ namespace detail {
 // Only valid when crc32cHardwareAvailable() is true.
 [[nodiscard]] std::uint32_t crc32cHardware(std::span<const std::uint8_t> data, std::uint32_t seed);
 [[nodiscard]] bool crc32cHardwareAvailable();
-// Only valid when crc32cFoldingAvailable() is true. Inputs under 512 bytes take crc32cHardware.
+// Only valid when crc32cFoldingAvailable() is true. Inputs under 256 bytes take crc32cHardware.
 [[nodiscard]] std::uint32_t crc32cFolding(std::span<const std::uint8_t> data, std::uint32_t seed);
 [[nodiscard]] bool crc32cFoldingAvailable();
 } // namespace detail
