@@ -76,4 +76,8 @@ struct BatchBuildOptions {
 // Errors: CorruptMessage with a message saying what is wrong.
 [[nodiscard]] std::expected<void, Error> validateRecords(std::span<const std::uint8_t> batch);
 
+// The index of the first record without a key (a null key) in exactly one batch whose records
+// passed validateRecords, if there is one. Kafka refuses such records on compacted topics.
+[[nodiscard]] std::optional<std::int32_t> firstRecordWithoutKey(std::span<const std::uint8_t> batch);
+
 } // namespace faultline::protocol

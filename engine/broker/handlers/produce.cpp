@@ -3,6 +3,7 @@
 #include "engine/broker/partition.h"
 #include "engine/broker/topic_config.h"
 #include "engine/protocol/messages/produce.h"
+#include "engine/protocol/records.h"
 
 #include <fmt/format.h>
 
@@ -120,6 +121,43 @@ std::shared_ptr<const void> prepareProduce(protocol::Reader body, std::int16_t v
     return prepared;
 }
 
+namespace {
+
+bool isCompacted(const TopicMeta& topic, const Cluster& cluster) {
+    return effectiveTopicConfig(*findTopicConfig("cleanup.policy"), topic.configs,
+                                cluster.brokerConfigs())
+               .value.find("compact") != std::string::npos;
+}
+
+// Kafka refuses a batch with a record without a key on a compacted topic (cleanup.policy
+// "compact" or "compact,delete"): INVALID_RECORD, the record's index in record_errors. It checks
+// after the batch's own checks (CRC, record structure), whose errors win, and before the producer
+// state (sequence numbers). Returns the record error when `batch` is refused for that.
+std::optional<ProduceResponse::BatchIndexAndErrorMessage>
+refuseKeylessRecords(std::span<const std::uint8_t> batch, const BatchCheck* checked,
+                     const std::string& topic, std::int32_t partition) {
+    std::optional<BatchCheck> checkedHere;
+    if (checked == nullptr) {
+        checkedHere = checkProducerBatch(batch);
+        checked = &*checkedHere;
+    }
+    if (!checked->header || !checked->records || checked->header->isControl()) {
+        return std::nullopt; // appendFromProducer answers with the batch's own error
+    }
+    const auto index = protocol::firstRecordWithoutKey(batch);
+    if (!index) {
+        return std::nullopt;
+    }
+    ProduceResponse::BatchIndexAndErrorMessage error;
+    error.batchIndex = *index;
+    error.batchIndexErrorMessage = fmt::format(
+        "Compacted topic cannot accept message without key in topic partition {}-{}.", topic,
+        partition);
+    return error;
+}
+
+} // namespace
+
 void produce(RequestContext& ctx, Responder respond) {
     ProduceRequest request;
     if (!decodeRequest(ctx, respond, request)) {
@@ -195,14 +233,22 @@ void produce(RequestContext& ctx, Responder respond) {
                                  topicData.name, partData.index, meta->isr.size(), minIsr));
                 continue;
             }
+            const BatchCheck* checked =
+                prepared != nullptr ? prepared->find(partData.records.bytes.data()) : nullptr;
+            if (isCompacted(*topic, cluster)) {
+                if (auto refused = refuseKeylessRecords(partData.records.bytes, checked, topicData.name,
+                                                        partData.index)) {
+                    out.recordErrors.push_back(*refused);
+                    fail(ErrorCode::InvalidRecord, *refused->batchIndexErrorMessage);
+                    continue;
+                }
+            }
             // The batch is patched in place (base offset, leader epoch) inside the request frame,
             // which this request owns alone: the connection allocated it for this request and
             // nothing reads it after the handler. This saves a copy of every produced byte.
             std::span<std::uint8_t> batch(const_cast<std::uint8_t*>(partData.records.bytes.data()),
                                           partData.records.bytes.size());
-            auto appended = partition->appendFromProducer(
-                batch, now, partData.records.owner,
-                prepared != nullptr ? prepared->find(batch.data()) : nullptr);
+            auto appended = partition->appendFromProducer(batch, now, partData.records.owner, checked);
             if (!appended) {
                 fail(appended.error().code, appended.error().message);
                 continue;

@@ -659,6 +659,60 @@ private slots:
         }
     }
 
+    // Kafka refuses records without a key on a compacted topic: INVALID_RECORD naming the topic
+    // partition, the first keyless record's index in record_errors, nothing appended. The batch's
+    // own errors come first (a broken CRC stays CORRUPT_MESSAGE). Other policies take them.
+    void compactedTopicRefusesRecordsWithoutKey_data() {
+        QTest::addColumn<QString>("policy");
+        QTest::addColumn<protocol::Compression>("compression");
+        QTest::addColumn<bool>("brokenCrc");
+        QTest::addColumn<int>("expectedError");
+        QTest::newRow("compact") << "compact" << protocol::Compression::None << false << int(kInvalidRecord);
+        QTest::newRow("compact,delete") << "compact,delete" << protocol::Compression::None << false
+                                        << int(kInvalidRecord);
+        QTest::newRow("compact, lz4 batch") << "compact" << protocol::Compression::Lz4 << false
+                                            << int(kInvalidRecord);
+        QTest::newRow("compact, broken CRC") << "compact" << protocol::Compression::None << true
+                                             << int(kCorruptMessage);
+        QTest::newRow("delete") << "delete" << protocol::Compression::None << false << int(kNone);
+    }
+
+    void compactedTopicRefusesRecordsWithoutKey() {
+        QFETCH(QString, policy);
+        QFETCH(protocol::Compression, compression);
+        QFETCH(bool, brokenCrc);
+        QFETCH(int, expectedError);
+        const std::string topic = uniqueName("keys").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3, {{"cleanup.policy", policy.toStdString()}}), kNone);
+        auto records = makeRecords(4, QDateTime::currentMSecsSinceEpoch());
+        records[2].key.reset();
+        records[3].key.reset();
+        protocol::BatchBuildOptions options;
+        options.compression = compression;
+        auto keyless = batchOf(records, options);
+        if (brokenCrc) {
+            keyless[keyless.size() - 2] ^= 0x5a;
+        }
+        const auto refused = produce(topic, 0, keyless, 1);
+        QCOMPARE(int(refused.errorCode), expectedError);
+        if (expectedError == kInvalidRecord) {
+            QCOMPARE(refused.recordErrors.size(), std::size_t{1});
+            QCOMPARE(refused.recordErrors[0].batchIndex, 2);
+            const std::string message = "Compacted topic cannot accept message without key in "
+                                        "topic partition " + topic + "-0.";
+            QCOMPARE(refused.recordErrors[0].batchIndexErrorMessage.value_or(""), message);
+            QCOMPARE(refused.errorMessage.value_or(""), message);
+        }
+        const std::int64_t appended = expectedError == kNone ? 4 : 0;
+        QCOMPARE(listOffset(topic, 0, -1), qint64(appended));
+        // Keyed records go in whatever the policy.
+        records[2].key = bytesOf("k2");
+        records[3].key = bytesOf("k3");
+        const auto accepted = produce(topic, 0, batchOf(records, options), 1);
+        QCOMPARE(int(accepted.errorCode), int(kNone));
+        QCOMPARE(accepted.baseOffset, qint64(appended));
+    }
+
     void autoCreation_data() {
         QTest::addColumn<bool>("brokerEnabled");
         QTest::addColumn<bool>("allowInRequest");
