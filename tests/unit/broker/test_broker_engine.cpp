@@ -857,6 +857,7 @@ private slots:
         auto produceOne = [&](const char* topicName) {
             std::vector<protocol::Record> records(1);
             records[0].timestamp = QDateTime::currentMSecsSinceEpoch();
+            records[0].key = std::vector<std::uint8_t>{'k'}; // a compacted topic needs keys
             records[0].value = std::vector<std::uint8_t>{'x'};
             auto batch = protocol::buildBatch(records, {});
             protocol::ProduceRequest produce;
