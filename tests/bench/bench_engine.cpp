@@ -1717,6 +1717,24 @@ private:
     void printProduce(const std::string& name, const std::map<Side, ProduceFigures>& engineSide,
                       const std::map<Side, ProduceFigures>& mockSide, const std::string& target,
                       double minRatio) {
+        // The rounds were interleaved: round r of both sides ran within seconds of each other.
+        const auto engine = engineSide.find(Side::Engine);
+        const auto mock = mockSide.find(Side::Mock);
+        if (engine != engineSide.end() && mock != mockSide.end() &&
+            engine->second.rounds.size() == mock->second.rounds.size()) {
+            std::vector<double> ratios;
+            std::string list;
+            for (std::size_t r = 0; r < engine->second.rounds.size(); ++r) {
+                ratios.push_back(engine->second.rounds[r] / mock->second.rounds[r]);
+                char buffer[16];
+                std::snprintf(buffer, sizeof buffer, "%s%.2f", list.empty() ? "" : ", ", ratios.back());
+                list += buffer;
+            }
+            char middle[16];
+            std::snprintf(middle, sizeof middle, "%.2f", median(ratios));
+            note(name + ": engine/mock per round (same round on both sides): " + list +
+                 "; median " + middle);
+        }
         auto ratioAtLeast = [minRatio](double engine, std::optional<double> mock) {
             return mock && *mock > 0 && engine / *mock >= minRatio;
         };
