@@ -348,9 +348,9 @@ struct GroupCoordinator::Impl final : GroupTimers {
     // start to where they begin, on every replica, as DeleteRecords does. Offsets only grow and
     // nothing is lost in between: a restart before the log start moves replays the old records
     // and then the rewritten ones, which hold the same values. A reader of the topic (Burrow,
-    // KMinion) finds each key's latest value after the new log start. The old segments go once
-    // they are wholly below it (segment.bytes: 100 MiB); the replay after a restart starts at the
-    // log start and so reads only the live keys and what came after them.
+    // KMinion) finds each key's latest value after the new log start. Every replica starts a new
+    // segment for the rewrite, so the old segments are deleted with the move; the replay after a
+    // restart reads only the live keys and what came after them.
     //
     // Runs after a mutation has reached both the log and the in-memory maps, when the partition
     // holds at least kCompactionMinDead records more than it has live keys and at least twice as
@@ -420,6 +420,16 @@ struct GroupCoordinator::Impl final : GroupTimers {
                 value.commitTimestamp = committed.commitTimestamp;
                 live.push_back(record(encodeOffsetCommitKey({groupId, tp.first, tp.second}),
                                       encodeOffsetCommitValue(value)));
+            }
+        }
+        // A new segment on every replica first: the live records go there, and moving the log
+        // start then deletes the segments before it (else they would wait for segment.bytes).
+        for (auto b : meta.replicas) {
+            if (Partition* replica = cluster.partition(b, kConsumerOffsetsTopic, p)) {
+                if (auto rolled = replica->log().rollNow(); !rolled) {
+                    spdlog::warn("compacting {}-{} on broker {}: {}", kConsumerOffsetsTopic, p, b,
+                                 rolled.error().message);
+                }
             }
         }
         const std::int64_t previousStart = leader.logStartOffset();

@@ -229,6 +229,13 @@ std::expected<void, Error> Log::maybeRollForAppend(std::int64_t bytes, std::int6
     return {};
 }
 
+std::expected<void, Error> Log::rollNow() {
+    if (activeSegment().empty()) {
+        return {};
+    }
+    return roll();
+}
+
 void Log::maybeRoll(std::int64_t nowMs) {
     LogSegment& seg = activeSegment();
     if (!seg.empty() && seg.rollBaseMs() >= 0 && nowMs - seg.rollBaseMs() > m_config.segmentMs) {

@@ -132,6 +132,10 @@ public:
     std::int64_t applyRetention(std::int64_t nowMs);
     // Rolls a non-empty active segment older than segment.ms (also checked on append).
     void maybeRoll(std::int64_t nowMs);
+    // Starts a new active segment now, unless the active one is empty. (The group coordinator
+    // compacting __consumer_offsets: the records it supersedes then end in segments that moving
+    // the log start deletes.)
+    [[nodiscard]] std::expected<void, protocol::Error> rollNow();
     void flush(); // fsync data + indexes
     // flush.ms without appends: fsyncs when unflushed data is older than flush.ms.
     void maybeFlush(std::int64_t nowMs);

@@ -381,6 +381,24 @@ private slots:
                 QVERIFY2(start >= 1000, qPrintable(QString("log start %1").arg(start)));
                 QVERIFY2(end - start < 1000, qPrintable(QString("%1 records after the log start").arg(end - start)));
             }
+            // The old records' segments are gone on every broker: the first segment file left
+            // starts at the log start.
+            int replicaDirs = 0;
+            for (const auto& broker : fs::directory_iterator(root / "live")) {
+                const fs::path dir = broker.path() / ("__consumer_offsets-" + std::to_string(partition));
+                if (!fs::is_directory(dir)) {
+                    continue;
+                }
+                ++replicaDirs;
+                std::int64_t first = INT64_MAX;
+                for (const auto& file : fs::directory_iterator(dir)) {
+                    if (file.path().extension() == ".log") {
+                        first = std::min<std::int64_t>(first, std::stoll(file.path().stem().string()));
+                    }
+                }
+                QCOMPARE(first, bounds.front().first);
+            }
+            QCOMPARE(replicaDirs, 3);
             crashCopy(root / "live", root / "crashed");
         }
         for (const char* dir : {"live", "crashed"}) {
