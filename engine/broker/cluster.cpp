@@ -320,6 +320,30 @@ Partition* Cluster::partition(std::int32_t brokerId, std::string_view topicName,
     return it == bit->second.end() ? nullptr : it->second.get();
 }
 
+protocol::ErrorCode Cluster::deleteRecordsBefore(std::string_view topicName, std::int32_t index,
+                                                 std::int64_t offset, std::int32_t reportBroker) {
+    const PartitionMeta* meta = partitionMeta(topicName, index);
+    if (meta == nullptr) {
+        return protocol::ErrorCode::UnknownTopicOrPartition;
+    }
+    protocol::ErrorCode reported = protocol::ErrorCode::None;
+    for (auto b : meta->replicas) {
+        Partition* replica = partition(b, topicName, index);
+        if (replica == nullptr || offset <= replica->logStartOffset() ||
+            offset > replica->logEndOffset()) {
+            continue;
+        }
+        if (auto moved = replica->log().deleteRecordsBefore(offset); !moved) {
+            spdlog::warn("{}-{} on broker {}: delete records before {}: {}", topicName, index, b,
+                         offset, moved.error().message);
+            if (b == reportBroker) {
+                reported = moved.error().code;
+            }
+        }
+    }
+    return reported;
+}
+
 std::int64_t Cluster::allocateProducerId() {
     const std::int64_t id = m_impl->nextProducerId++;
     ClusterAccess::recordProducerId(*this);
@@ -984,10 +1008,7 @@ void ClusterAccess::maintainLogs(Cluster& c) {
             // Only the delete policy removes old segments; compacted topics (__consumer_offsets)
             // keep theirs until a cleaner compacts them.
             const bool deletePolicy =
-                topic != nullptr &&
-                effectiveTopicConfig(*findTopicConfig("cleanup.policy"), topic->configs,
-                                     c.m_brokerConfigs)
-                        .value.find("delete") != std::string::npos;
+                topic != nullptr && cleanupPolicyIncludes("delete", topic->configs, c.m_brokerConfigs);
             if (retention && deletePolicy) {
                 if (const std::int64_t freed = log.applyRetention(now); freed > 0) {
                     spdlog::info("{}-{} on broker {}: retention deleted {} bytes, log start now {}",

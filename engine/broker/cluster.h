@@ -102,6 +102,12 @@ public:
     // ---- replicas
     // The replica of topic/partition hosted by `brokerId`, nullptr if that broker hosts none (or is down).
     [[nodiscard]] Partition* partition(std::int32_t brokerId, std::string_view topic, std::int32_t partition);
+    // DeleteRecords on every running replica: moves its log start to `offset` where that lies in
+    // (log start, log end]; a replica behind catches up from the leader's log start later. The
+    // caller keeps `offset` at or below the high watermark. Failures are logged; returns the one
+    // on `reportBroker`'s replica (None otherwise).
+    [[nodiscard]] protocol::ErrorCode deleteRecordsBefore(std::string_view topic, std::int32_t partition,
+                                                          std::int64_t offset, std::int32_t reportBroker);
 
     // ---- producers and groups
     [[nodiscard]] std::int64_t allocateProducerId();

@@ -211,6 +211,18 @@ struct GroupCoordinator::Impl final : GroupTimers {
         return r;
     }
 
+    // The __consumer_offsets record of one committed offset.
+    protocol::Record offsetRecord(std::string_view groupId, const std::string& topic,
+                                  std::int32_t partition, const CommittedOffset& committed) const {
+        OffsetCommitValue value;
+        value.offset = committed.offset;
+        value.leaderEpoch = committed.leaderEpoch;
+        value.metadata = committed.metadata;
+        value.commitTimestamp = committed.commitTimestamp;
+        return record(encodeOffsetCommitKey({std::string(groupId), topic, partition}),
+                      encodeOffsetCommitValue(value));
+    }
+
     void storeGroup(const Group& group) {
         GroupMetadataValue value;
         value.protocolType = group.protocolType;
@@ -413,13 +425,7 @@ struct GroupCoordinator::Impl final : GroupTimers {
                 continue;
             }
             for (const auto& [tp, committed] : map) {
-                OffsetCommitValue value;
-                value.offset = committed.offset;
-                value.leaderEpoch = committed.leaderEpoch;
-                value.metadata = committed.metadata;
-                value.commitTimestamp = committed.commitTimestamp;
-                live.push_back(record(encodeOffsetCommitKey({groupId, tp.first, tp.second}),
-                                      encodeOffsetCommitValue(value)));
+                live.push_back(offsetRecord(groupId, tp.first, tp.second, committed));
             }
         }
         // A new segment on every replica first: the live records go there, and moving the log
@@ -445,18 +451,9 @@ struct GroupCoordinator::Impl final : GroupTimers {
         }
         // Never past the high watermark, as DeleteRecords: the rewrite is what a new leader
         // would have to start from.
-        const std::int64_t newStart = std::min(liveStart, leader.highWatermark());
-        for (auto b : meta.replicas) {
-            Partition* replica = cluster.partition(b, kConsumerOffsetsTopic, p);
-            if (replica == nullptr || newStart <= replica->logStartOffset() ||
-                newStart > replica->logEndOffset()) {
-                continue; // a replica that is behind catches up from the leader's log start
-            }
-            if (auto moved = replica->log().deleteRecordsBefore(newStart); !moved) {
-                spdlog::warn("compacting {}-{} on broker {}: {}", kConsumerOffsetsTopic, p, b,
-                             moved.error().message);
-            }
-        }
+        (void)cluster.deleteRecordsBefore(kConsumerOffsetsTopic, p,
+                                          std::min(liveStart, leader.highWatermark()),
+                                          leader.brokerId()); // failures are logged
         spdlog::info("compacted {}-{}: {} live records rewritten at offset {}, log start {} -> {}",
                      kConsumerOffsetsTopic, p, live.size(), liveStart, previousStart,
                      leader.logStartOffset());
@@ -524,14 +521,7 @@ GroupCoordinator::commitOffsets(std::string_view groupId, const std::vector<Offs
     std::vector<protocol::Record> records;
     records.reserve(offsets.size());
     for (const auto& o : offsets) {
-        OffsetCommitValue value;
-        value.offset = o.value.offset;
-        value.leaderEpoch = o.value.leaderEpoch;
-        value.metadata = o.value.metadata;
-        value.commitTimestamp = o.value.commitTimestamp;
-        records.push_back(m_impl->record(
-            encodeOffsetCommitKey({std::string(groupId), o.topic, o.partition}),
-            encodeOffsetCommitValue(value)));
+        records.push_back(m_impl->offsetRecord(groupId, o.topic, o.partition, o.value));
     }
     if (auto appended = m_impl->append(groupId, records); !appended) {
         return appended;

@@ -690,6 +690,13 @@ brokerConfigSynonyms(const ConfigDef& d, const std::map<std::string, std::string
     return out;
 }
 
+bool cleanupPolicyIncludes(std::string_view policy,
+                           const std::map<std::string, std::string>& overrides,
+                           const std::map<std::string, std::string>& brokerConfigs) {
+    return effectiveTopicConfig(*findTopicConfig("cleanup.policy"), overrides, brokerConfigs)
+               .value.find(policy) != std::string::npos;
+}
+
 std::int64_t topicConfigInt(std::string_view name,
                             const std::map<std::string, std::string>& overrides,
                             const std::map<std::string, std::string>& brokerConfigs) {

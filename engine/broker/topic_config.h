@@ -112,6 +112,10 @@ toLogConfig(const std::map<std::string, std::string>& overrides,
 [[nodiscard]] std::int64_t topicConfigInt(std::string_view name,
                                           const std::map<std::string, std::string>& overrides,
                                           const std::map<std::string, std::string>& brokerConfigs);
+// Whether the effective cleanup.policy (a list: "delete", "compact" or both) names `policy`.
+[[nodiscard]] bool cleanupPolicyIncludes(std::string_view policy,
+                                         const std::map<std::string, std::string>& overrides,
+                                         const std::map<std::string, std::string>& brokerConfigs);
 
 // Topic name rules (Kafka's): 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 [[nodiscard]] std::expected<void, protocol::Error> validateTopicName(std::string_view name);

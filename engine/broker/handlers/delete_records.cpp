@@ -37,17 +37,8 @@ void deleteRecords(RequestContext& ctx, Responder respond) {
                 out.errorCode = protocol::toInt(ErrorCode::OffsetOutOfRange);
                 continue;
             }
-            ErrorCode error = ErrorCode::None;
-            for (auto b : meta->replicas) {
-                if (Partition* replica = cluster.partition(b, topic.name, part.partitionIndex)) {
-                    if (target > replica->logStartOffset() && target <= replica->logEndOffset()) {
-                        if (auto r = replica->log().deleteRecordsBefore(target); !r && b == ctx.brokerId) {
-                            error = r.error().code;
-                        }
-                    }
-                }
-            }
-            out.errorCode = protocol::toInt(error);
+            out.errorCode = protocol::toInt(
+                cluster.deleteRecordsBefore(topic.name, part.partitionIndex, target, ctx.brokerId));
             out.lowWatermark = leader->logStartOffset();
         }
     }

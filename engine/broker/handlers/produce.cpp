@@ -123,25 +123,14 @@ std::shared_ptr<const void> prepareProduce(protocol::Reader body, std::int16_t v
 
 namespace {
 
-bool isCompacted(const TopicMeta& topic, const Cluster& cluster) {
-    return effectiveTopicConfig(*findTopicConfig("cleanup.policy"), topic.configs,
-                                cluster.brokerConfigs())
-               .value.find("compact") != std::string::npos;
-}
-
 // Kafka refuses a batch with a record without a key on a compacted topic (cleanup.policy
 // "compact" or "compact,delete"): INVALID_RECORD, the record's index in record_errors. It checks
 // after the batch's own checks (CRC, record structure), whose errors win, and before the producer
 // state (sequence numbers). Returns the record error when `batch` is refused for that.
 std::optional<ProduceResponse::BatchIndexAndErrorMessage>
-refuseKeylessRecords(std::span<const std::uint8_t> batch, const BatchCheck* checked,
+refuseKeylessRecords(std::span<const std::uint8_t> batch, const BatchCheck& checked,
                      const std::string& topic, std::int32_t partition) {
-    std::optional<BatchCheck> checkedHere;
-    if (checked == nullptr) {
-        checkedHere = checkProducerBatch(batch);
-        checked = &*checkedHere;
-    }
-    if (!checked->header || !checked->records || checked->header->isControl()) {
+    if (!checked.header || !checked.records || checked.header->isControl()) {
         return std::nullopt; // appendFromProducer answers with the batch's own error
     }
     const auto index = protocol::firstRecordWithoutKey(batch);
@@ -235,9 +224,14 @@ void produce(RequestContext& ctx, Responder respond) {
             }
             const BatchCheck* checked =
                 prepared != nullptr ? prepared->find(partData.records.bytes.data()) : nullptr;
-            if (isCompacted(*topic, cluster)) {
-                if (auto refused = refuseKeylessRecords(partData.records.bytes, checked, topicData.name,
-                                                        partData.index)) {
+            std::optional<BatchCheck> checkedHere; // when the preparer did not see this batch
+            if (cleanupPolicyIncludes("compact", topic->configs, cluster.brokerConfigs())) {
+                if (checked == nullptr) {
+                    checkedHere = checkProducerBatch(partData.records.bytes);
+                    checked = &*checkedHere;
+                }
+                if (auto refused = refuseKeylessRecords(partData.records.bytes, *checked,
+                                                        topicData.name, partData.index)) {
                     out.recordErrors.push_back(*refused);
                     fail(ErrorCode::InvalidRecord, *refused->batchIndexErrorMessage);
                     continue;
