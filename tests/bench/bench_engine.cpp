@@ -1413,6 +1413,7 @@ private:
         const Cluster* cluster = nullptr;
         std::string topic;
         std::string acks;
+        std::optional<Side> side; // the side whose figure this leg is (none: a baseline)
     };
 
     // Produces on every leg: each one connects and warms up, then round r of every leg runs
@@ -1474,7 +1475,7 @@ private:
            const std::string& topic, const std::string& acks) {
         std::vector<ProduceLeg> legs;
         for (const auto& [side, cluster] : clusters) {
-            legs.push_back({name + "/" + sideName(side), cluster.get(), topic, acks});
+            legs.push_back({name + "/" + sideName(side), cluster.get(), topic, acks, side});
         }
         return legs;
     }
@@ -1493,15 +1494,14 @@ private:
         return clusters;
     }
 
+    // Each side's figures from the legs that are a side's.
     [[nodiscard]] static std::map<Side, ProduceFigures>
-    bySide(const std::vector<ProduceLeg>& legs, const std::map<Side, std::unique_ptr<Cluster>>& clusters,
+    bySide(const std::vector<ProduceLeg>& legs,
            const std::vector<std::optional<ProduceFigures>>& figures) {
         std::map<Side, ProduceFigures> out;
         for (std::size_t i = 0; i < legs.size(); ++i) {
-            for (const auto& [side, cluster] : clusters) {
-                if (cluster.get() == legs[i].cluster && figures[i]) {
-                    out[side] = *figures[i];
-                }
+            if (legs[i].side && figures[i]) {
+                out[*legs[i].side] = *figures[i];
             }
         }
         return out;
@@ -1512,7 +1512,7 @@ private:
         const TopicSpec topic{"bench-rf1-p" + std::to_string(partitions), partitions, 1};
         const auto clusters = clustersWith(name, topic);
         const auto legs = legsOn(name, clusters, topic.name, "1");
-        const auto figures = bySide(legs, clusters, produceInterleaved(armed, legs));
+        const auto figures = bySide(legs, produceInterleaved(armed, legs));
         printProduce(name, figures, figures, "ratio>=1.0", 1.0);
     }
 
@@ -1522,7 +1522,7 @@ private:
         const TopicSpec topic{"bench-rf1-p3", 3, 1};
         const auto clusters = clustersWith("produce_rf1_p3", topic);
         const auto legs = legsOn("produce_rf1_p3", clusters, topic.name, "1");
-        const auto produced = bySide(legs, clusters, produceInterleaved(armed, legs));
+        const auto produced = bySide(legs, produceInterleaved(armed, legs));
         std::map<Side, ConsumeFigures> consumed;
         for (const auto& [side, cluster] : clusters) {
             if (!selected("consume") || !produced.contains(side)) {
@@ -1583,10 +1583,10 @@ private:
         const auto clusters = clustersWith("produce_rf3", rf3);
         auto legs = legsOn("produce_rf3", clusters, rf3.name, "all");
         if (baseline) {
-            legs.insert(legs.begin(), ProduceLeg{baselineRun, baseline->get(), rf1.name, "1"});
+            legs.insert(legs.begin(), ProduceLeg{baselineRun, baseline->get(), rf1.name, "1", {}});
         }
         const auto figures = produceInterleaved(armed, legs);
-        const auto rf3Figures = bySide(legs, clusters, figures);
+        const auto rf3Figures = bySide(legs, figures);
         if (rf3Figures.contains(Side::Mock)) {
             note("reference: mock RF 3 acks=all " +
                  formatNumber(rf3Figures.at(Side::Mock).recordsPerSecond) + " rec/s, " +
