@@ -249,6 +249,99 @@ template <typename OnRecord>
     return {};
 }
 
+// ------------------------------------------------------------------- the walk without a parse
+// The checks of forEachRecord + validateRecords' offset-delta rule on raw pointers, with nothing
+// built per record (no views, no header vector, no error text): Produce runs it on every record
+// of every batch. Same rules, byte for byte: varints of at most 5 bytes within int32, varlongs of
+// at most 10, every field inside its record, nothing left over. The parse runs only when this
+// says no, to say why.
+
+// A zigzag varint of at most MaxBytes bytes before `end`; the 5-byte form must fit an int32.
+template <int MaxBytes>
+[[nodiscard]] inline bool walkVarint(const std::uint8_t*& p, const std::uint8_t* end,
+                                     std::int64_t& value) {
+    if (p != end && *p < 0x80) { // one byte: nearly every length, delta and count
+        const std::uint64_t raw = *p++;
+        value = static_cast<std::int64_t>(raw >> 1) ^ -static_cast<std::int64_t>(raw & 1);
+        return true;
+    }
+    std::uint64_t raw = 0;
+    for (int i = 0; i < MaxBytes; ++i) {
+        if (p == end) {
+            return false;
+        }
+        const std::uint8_t b = *p++;
+        raw |= std::uint64_t{static_cast<std::uint8_t>(b & 0x7f)} << (7 * i);
+        if ((b & 0x80) == 0) {
+            value = static_cast<std::int64_t>(raw >> 1) ^ -static_cast<std::int64_t>(raw & 1);
+            return MaxBytes > 5 || (value >= INT32_MIN && value <= INT32_MAX);
+        }
+    }
+    return false;
+}
+
+// Skips a varint-length-prefixed byte string (-1 = null, allowed when `nullable`).
+[[nodiscard]] inline bool walkBytes(const std::uint8_t*& p, const std::uint8_t* end,
+                                    bool nullable) {
+    std::int64_t len = 0;
+    if (!walkVarint<5>(p, end, len)) {
+        return false;
+    }
+    if (len < 0) {
+        return len == -1 && nullable;
+    }
+    if (len > end - p) {
+        return false;
+    }
+    p += len;
+    return true;
+}
+
+} // namespace
+
+namespace detail {
+
+bool recordsWellFormed(std::span<const std::uint8_t> section, std::int32_t count,
+                       std::int32_t lastOffsetDelta) {
+    const std::uint8_t* p = section.data();
+    const std::uint8_t* const end = p + section.size();
+    std::int64_t previousDelta = -1;
+    for (std::int32_t i = 0; i < count; ++i) {
+        std::int64_t length = 0;
+        if (!walkVarint<5>(p, end, length) || length <= 0 || length > end - p) {
+            return false;
+        }
+        const std::uint8_t* const recordEnd = p + length;
+        ++p; // attributes: length > 0 holds them
+        std::int64_t timestampDelta = 0;
+        std::int64_t offsetDelta = 0;
+        if (!walkVarint<10>(p, recordEnd, timestampDelta) ||
+            !walkVarint<5>(p, recordEnd, offsetDelta) || offsetDelta <= previousDelta ||
+            offsetDelta > lastOffsetDelta) {
+            return false;
+        }
+        previousDelta = offsetDelta;
+        std::int64_t headers = 0;
+        if (!walkBytes(p, recordEnd, true) || !walkBytes(p, recordEnd, true) ||
+            !walkVarint<5>(p, recordEnd, headers) || headers < 0 || headers > (recordEnd - p) / 2) {
+            return false;
+        }
+        for (std::int64_t h = 0; h < headers; ++h) {
+            if (!walkBytes(p, recordEnd, false) || !walkBytes(p, recordEnd, true)) {
+                return false;
+            }
+        }
+        if (p != recordEnd) {
+            return false;
+        }
+    }
+    return p == end;
+}
+
+} // namespace detail
+
+namespace {
+
 struct BatchView {
     std::int64_t baseOffset = 0;
     std::int16_t attributes = 0;
@@ -494,9 +587,19 @@ std::expected<void, Error> validateRecords(std::span<const std::uint8_t> batch) 
     if (!section) {
         return std::unexpected(std::move(section.error()));
     }
-    std::int64_t previousDelta = -1;
     const std::int32_t lastOffsetDelta = view->lastOffsetDelta;
-    return forEachRecord(*section, view->recordCount,
+    if (detail::recordsWellFormed(*section, view->recordCount, lastOffsetDelta)) {
+        return {};
+    }
+    return detail::recordsErrorByParsing(*section, view->recordCount, lastOffsetDelta);
+}
+
+namespace detail {
+
+std::expected<void, Error> recordsErrorByParsing(std::span<const std::uint8_t> section,
+                                                 std::int32_t count, std::int32_t lastOffsetDelta) {
+    std::int64_t previousDelta = -1;
+    return forEachRecord(section, count,
                          [&](const RecordView& rv) -> std::expected<void, Error> {
                              if (rv.offsetDelta <= previousDelta ||
                                  rv.offsetDelta > lastOffsetDelta) {
@@ -510,6 +613,8 @@ std::expected<void, Error> validateRecords(std::span<const std::uint8_t> batch) 
                              return {};
                          });
 }
+
+} // namespace detail
 
 std::optional<std::int32_t> firstRecordWithoutKey(std::span<const std::uint8_t> batch) {
     auto view = viewBatch(batch);

@@ -76,6 +76,19 @@ struct BatchBuildOptions {
 // Errors: CorruptMessage with a message saying what is wrong.
 [[nodiscard]] std::expected<void, Error> validateRecords(std::span<const std::uint8_t> batch);
 
+namespace detail {
+// validateRecords' two walks over a plain (decompressed) records section of `count` records,
+// exposed for tests that hold them to each other. recordsWellFormed: every record check without
+// parsing into views or building a message (the path every produced batch takes).
+// recordsErrorByParsing: the same checks by a full parse, with the error saying what and where;
+// validateRecords runs it only when recordsWellFormed says no.
+[[nodiscard]] bool recordsWellFormed(std::span<const std::uint8_t> section, std::int32_t count,
+                                     std::int32_t lastOffsetDelta);
+[[nodiscard]] std::expected<void, Error>
+recordsErrorByParsing(std::span<const std::uint8_t> section, std::int32_t count,
+                      std::int32_t lastOffsetDelta);
+} // namespace detail
+
 // The index of the first record without a key (a null key) in exactly one batch whose records
 // passed validateRecords, if there is one. Kafka refuses such records on compacted topics.
 [[nodiscard]] std::optional<std::int32_t> firstRecordWithoutKey(std::span<const std::uint8_t> batch);

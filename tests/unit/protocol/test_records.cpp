@@ -6,6 +6,7 @@
 #include <QTest>
 
 #include <cstdint>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -547,6 +548,124 @@ private slots:
         QCOMPARE(valid.error().code, ErrorCode::CorruptMessage);
         QVERIFY(!valid.error().message.empty());
         qInfo("validateRecords: %s", valid.error().message.c_str());
+    }
+
+    // validateRecords decides by a walk without a parse and parses only to say what is wrong; the
+    // two must agree on every section. Valid sections from the builder and by hand (multi-byte
+    // and overlong varints, null keys, values and header values, large values), then ~40,000
+    // mutations of them: bytes changed, cut, added, and the declared count and last offset delta
+    // moved by one.
+    void fastWalkAgreesWithParse() {
+        struct Section {
+            Bytes bytes;
+            std::int32_t count;
+        };
+        std::vector<Section> sources;
+        auto built = [&](const std::vector<Record>& records) {
+            const Bytes batch = mustBuild(records, {});
+            sources.push_back(
+                {Bytes(batch.begin() + 61, batch.end()), readBe<std::int32_t>(batch, 57)});
+        };
+        built(mixedRecords());
+        built(manyRecords(40));
+        built(kafkaPythonRecords());
+        built({rec(1, std::nullopt, Bytes(300, 'a'), {{"h", Bytes(200, 'b')}}),
+               rec(-5000000000, bytes("k"), Bytes(70000, 'c'))});
+        // A record length, a timestamp delta and a null key length in 5-byte varints, a 10-byte
+        // timestamp delta: well-formed, just long.
+        const Bytes longRecord{0x00, 0x82, 0x80, 0x80, 0x80, 0x00, 0x02, 0x81,
+                               0x80, 0x80, 0x80, 0x00, 0x02, 'v',  0x00};
+        const Bytes longLength{0x9e, 0x80, 0x80, 0x80, 0x00}; // 15
+        sources.push_back(
+            {concat({record({0x00, 0x00, 0x00, 0x01, 0x02, 'a', 0x00}), longLength, longRecord}),
+             2});
+        const Bytes tenByteTimestamp{0x00, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                     0x80, 0x80, 0x01, 0x00, 0x01, 0x00, 0x00};
+        sources.push_back({record(tenByteTimestamp), 1});
+
+        auto agree = [](const Bytes& section, std::int32_t count, std::int32_t lastOffsetDelta) {
+            const bool fast = detail::recordsWellFormed(section, count, lastOffsetDelta);
+            const auto parsed = detail::recordsErrorByParsing(section, count, lastOffsetDelta);
+            if (fast != parsed.has_value()) {
+                QByteArray hex = QByteArray(reinterpret_cast<const char*>(section.data()),
+                                            static_cast<qsizetype>(section.size()))
+                                     .toHex();
+                qWarning("walk %d, parse %s; count %d, last delta %d, section %s", fast,
+                         parsed ? "ok" : parsed.error().message.c_str(), count, lastOffsetDelta,
+                         hex.left(400).constData());
+                return false;
+            }
+            return fast;
+        };
+        for (const Section& source : sources) {
+            QVERIFY(agree(source.bytes, source.count, source.count - 1));
+        }
+        // Malformed by hand, each refused by both walks.
+        const Bytes sixByteLength{0x82, 0x80, 0x80, 0x80, 0x80, 0x00};
+        const Bytes beyondInt32{0xfe, 0xff, 0xff, 0xff, 0x7f}; // zigzag 2^34 - 1
+        const std::vector<Bytes> malformed{
+            concat({sixByteLength, Bytes{0x00, 0x00}}),
+            concat({beyondInt32, Bytes{0x00, 0x00}}),
+            record(concat({Bytes{0x00, 0x00}, beyondInt32, Bytes{0x01, 0x01, 0x00}})), // delta
+            record({0x00, 0x00, 0x00, 0x03, 0x01, 0x00}),             // key length -2
+            record({0x00, 0x00, 0x00, 0x01, 0x01, 0x02, 0x01, 0x01}), // null header key
+            record({0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00}),       // a byte after the headers
+        };
+        for (const Bytes& section : malformed) {
+            QVERIFY(!detail::recordsWellFormed(section, 1, 0));
+            QVERIFY(!detail::recordsErrorByParsing(section, 1, 0).has_value());
+        }
+
+        std::mt19937 random(20261126);
+        auto below = [&](std::size_t n) {
+            return std::uniform_int_distribution<std::size_t>(0, n - 1)(random);
+        };
+        int accepted = 0;
+        int rejected = 0;
+        for (int i = 0; i < 40000; ++i) {
+            const Section& source = sources[below(sources.size())];
+            Bytes section = source.bytes;
+            std::int32_t count = source.count;
+            std::int32_t lastOffsetDelta = count - 1;
+            switch (below(6)) {
+            case 0: // change 1-3 bytes, near the start half the time (lengths, deltas, counts)
+            case 1:
+                for (std::size_t n = 1 + below(3); n-- > 0;) {
+                    const std::size_t at = below(2) == 0
+                                               ? below(std::min<std::size_t>(section.size(), 24))
+                                               : below(section.size());
+                    section[at] = static_cast<std::uint8_t>(below(256));
+                }
+                break;
+            case 2: // one byte set to a value that breaks varints or flips a sign
+                section[below(section.size())] =
+                    std::array<std::uint8_t, 6>{0x00, 0x01, 0x7f, 0x80, 0xff, 0x81}[below(6)];
+                break;
+            case 3:
+                section.resize(below(section.size()));
+                break;
+            case 4:
+                for (std::size_t n = 1 + below(3); n-- > 0;) {
+                    section.insert(section.begin() +
+                                       static_cast<std::ptrdiff_t>(below(section.size() + 1)),
+                                   static_cast<std::uint8_t>(below(256)));
+                }
+                break;
+            default: // the header's claims off by one
+                count += below(2) == 0 ? -1 : 1;
+                lastOffsetDelta += static_cast<std::int32_t>(below(3)) - 1;
+                break;
+            }
+            const bool fast = detail::recordsWellFormed(section, count, lastOffsetDelta);
+            QVERIFY2(fast == detail::recordsErrorByParsing(section, count, lastOffsetDelta)
+                                 .has_value() ||
+                         (agree(section, count, lastOffsetDelta), false),
+                     qPrintable(QString("mutation %1").arg(i)));
+            (fast ? accepted : rejected) += 1;
+        }
+        qInfo("mutated sections: %d well-formed, %d not", accepted, rejected);
+        QVERIFY(accepted > 1000); // changed value bytes stay well-formed
+        QVERIFY(rejected > 10000);
     }
 
     void validateRecordsAcceptsHandWrittenBatch() {
