@@ -12,6 +12,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -307,6 +308,37 @@ private:
     Watchdog& m_watchdog;
 };
 
+// --pin: the CPU every spawned cluster process runs on (the bench itself stays on CPU 0). Set once
+// in main() before any other thread starts.
+std::optional<int> g_clusterCpu;
+
+// While alive, the calling thread runs on `cpu` (when there is one); a process spawned meanwhile
+// inherits that mask, and every thread it starts inherits it from there.
+class ScopedThreadCpu {
+public:
+    explicit ScopedThreadCpu(std::optional<int> cpu) : m_active(cpu.has_value()) {
+        if (!m_active) {
+            return;
+        }
+        m_active = ::sched_getaffinity(0, sizeof m_saved, &m_saved) == 0;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(*cpu, &one);
+        m_active = m_active && ::sched_setaffinity(0, sizeof one, &one) == 0;
+    }
+    ~ScopedThreadCpu() {
+        if (m_active) {
+            (void)::sched_setaffinity(0, sizeof m_saved, &m_saved);
+        }
+    }
+    ScopedThreadCpu(const ScopedThreadCpu&) = delete;
+    ScopedThreadCpu& operator=(const ScopedThreadCpu&) = delete;
+
+private:
+    bool m_active;
+    cpu_set_t m_saved{};
+};
+
 // A child process with stdin and stdout on pipes and stderr in <root>/stderr.log. The root
 // directory (mkdtemp) is removed when the child is stopped.
 class ChildProcess {
@@ -343,8 +375,12 @@ public:
         }
         args.push_back(nullptr);
         child->m_spawnedAt = Clock::now();
-        const int rc = ::posix_spawn(&child->m_pid, argv.front().c_str(), &actions, &attributes,
-                                     args.data(), environ);
+        int rc = 0;
+        {
+            const ScopedThreadCpu onClusterCpu(g_clusterCpu);
+            rc = ::posix_spawn(&child->m_pid, argv.front().c_str(), &actions, &attributes,
+                               args.data(), environ);
+        }
         posix_spawn_file_actions_destroy(&actions);
         posix_spawnattr_destroy(&attributes);
         ::close(inPipe[0]);
@@ -1295,6 +1331,7 @@ struct Options {
     fs::path enginePath;
     bool skipEngine = false;
     bool engineFromMock = false;
+    bool pin = false; // the bench on CPU 0, every cluster (the mock too, as a child) on CPU 1
     std::chrono::seconds runLimit = kRunLimit;
     int repeat = 5;
 };
@@ -1310,8 +1347,13 @@ public:
              " B per produce round, " + std::to_string(m_options.repeat) +
              " rounds per produce/consume run (median), " + std::to_string(kBrokers) +
              " brokers per cluster");
-        note("mock = librdkafka's in-memory mock cluster (in this process; spawned as a child for "
-             "start_to_ready and idle_rss)");
+        if (m_options.pin) {
+            note("mock = librdkafka's in-memory mock cluster, always a child process (--pin)");
+            note("--pin: this process (the clients) on CPU 0, every cluster process on CPU 1");
+        } else {
+            note("mock = librdkafka's in-memory mock cluster (in this process; spawned as a child "
+                 "for start_to_ready and idle_rss)");
+        }
         if (m_options.skipEngine) {
             note("engine = skipped (--skip-engine)");
         } else if (m_options.engineFromMock) {
@@ -1374,7 +1416,7 @@ private:
     }
 
     [[nodiscard]] Result<std::unique_ptr<Cluster>> makeCluster(Side side) const {
-        if (side == Side::Mock) {
+        if (side == Side::Mock && !m_options.pin) {
             auto mock = InProcessMock::create(kBrokers);
             if (!mock) {
                 return std::unexpected(mock.error());
@@ -1848,12 +1890,13 @@ void startSignalThread() {
 void usage() {
     std::printf(
         "usage: bench_engine [--records N] [--repeat N] [--only NAME[,NAME...]] [--engine PATH]\n"
-        "                    [--skip-engine] [--engine-bootstrap-from-mock] [--run-limit S]\n"
+        "                    [--skip-engine] [--engine-bootstrap-from-mock] [--run-limit S] [--pin]\n"
         "NAME: machine produce_rf1_p1 produce_rf1_p3 produce_rf3 consume latency start_to_ready\n"
         "      idle_rss\n"
         "--engine defaults to ../../app/faultline-engine next to this executable\n"
         "--repeat: timed rounds per produce and consume run, median reported (default 5)\n"
-        "--run-limit: abort when one run (scenario x side) exceeds S seconds (default 60)\n");
+        "--run-limit: abort when one run (scenario x side) exceeds S seconds (default 60)\n"
+        "--pin: clients on CPU 0, cluster processes (the mock as a child too) on CPU 1\n");
 }
 
 std::optional<Options> parseOptions(int argc, char** argv) {
@@ -1926,6 +1969,12 @@ std::optional<Options> parseOptions(int argc, char** argv) {
             options.skipEngine = true;
         } else if (arg == "--engine-bootstrap-from-mock") {
             options.engineFromMock = true;
+        } else if (arg == "--pin") {
+            if (std::thread::hardware_concurrency() < 2) {
+                std::fprintf(stderr, "--pin needs at least 2 CPUs\n");
+                return std::nullopt;
+            }
+            options.pin = true;
         } else {
             usage();
             return std::nullopt;
@@ -1946,6 +1995,17 @@ int main(int argc, char** argv) {
     auto options = parseOptions(argc, argv);
     if (!options) {
         return 2;
+    }
+    if (options->pin) {
+        // Before any thread starts, so that every client thread inherits CPU 0.
+        cpu_set_t zero;
+        CPU_ZERO(&zero);
+        CPU_SET(0, &zero);
+        if (::sched_setaffinity(0, sizeof zero, &zero) != 0) {
+            std::fprintf(stderr, "--pin: sched_setaffinity: %s\n", std::strerror(errno));
+            return 2;
+        }
+        g_clusterCpu = 1;
     }
     startSignalThread();
     Bench bench(std::move(*options));
