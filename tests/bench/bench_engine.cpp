@@ -1890,7 +1890,8 @@ void startSignalThread() {
 void usage() {
     std::printf(
         "usage: bench_engine [--records N] [--repeat N] [--only NAME[,NAME...]] [--engine PATH]\n"
-        "                    [--skip-engine] [--engine-bootstrap-from-mock] [--run-limit S] [--pin]\n"
+        "                    [--skip-engine] [--engine-bootstrap-from-mock] [--run-limit S]\n"
+        "                    [--pin]\n"
         "NAME: machine produce_rf1_p1 produce_rf1_p3 produce_rf3 consume latency start_to_ready\n"
         "      idle_rss\n"
         "--engine defaults to ../../app/faultline-engine next to this executable\n"
