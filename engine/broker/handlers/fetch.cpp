@@ -41,6 +41,9 @@ struct DelayedFetch : std::enable_shared_from_this<DelayedFetch> {
                 out.lastStableOffset = -1;
                 out.logStartOffset = -1;
                 out.preferredReadReplica = -1;
+                // Empty, never null, also with an error (as Kafka's MemoryRecords.EMPTY):
+                // librdkafka fails to parse a null record set and never sees the error code.
+                out.recordSet = protocol::Records::copyOf({});
                 const PartitionMeta* meta = cluster.partitionMeta(topic.topic, part.partition);
                 if (meta == nullptr) {
                     out.errorCode = protocol::toInt(ErrorCode::UnknownTopicOrPartition);
@@ -64,7 +67,6 @@ struct DelayedFetch : std::enable_shared_from_this<DelayedFetch> {
                     continue;
                 }
                 if (part.fetchOffset >= p->highWatermark()) {
-                    out.recordSet = protocol::Records::copyOf({});
                     continue;
                 }
                 const std::int64_t budget = maxBytes - static_cast<std::int64_t>(total);
