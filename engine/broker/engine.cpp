@@ -44,6 +44,13 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::start(EngineOptions 
         engine->m_temporaryDataDir = true;
     }
     engine->m_dataDir = options.dataDir;
+    // Before anything reads or writes it: a second engine on the same dir would recover,
+    // retain and mark as cleanly shut down the first one's live logs.
+    auto locked = storage::DirectoryLock::acquire(engine->m_dataDir);
+    if (!locked) {
+        return std::unexpected(locked.error());
+    }
+    engine->m_dataDirLock = std::move(*locked);
     const std::string address = options.listenAddress;
     const std::uint16_t basePort = options.basePort;
     const int threads = std::max(1, options.ioThreads);
@@ -118,6 +125,7 @@ void Engine::stop() {
     m_listeners.clear();
     m_cluster.reset();
     m_io.reset();
+    m_dataDirLock.reset();
     if (m_temporaryDataDir) {
         std::error_code ec;
         fs::remove_all(m_dataDir, ec);

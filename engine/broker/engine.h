@@ -3,10 +3,12 @@
 #pragma once
 
 #include "engine/broker/cluster.h"
+#include "engine/storage/dir_lock.h"
 
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +56,7 @@ private:
     std::shared_ptr<FramePool> m_framePool; // request buffers of every connection
     std::vector<std::thread> m_threads;
     std::filesystem::path m_dataDir;
+    std::optional<storage::DirectoryLock> m_dataDirLock; // held from open to the end of stop()
     bool m_temporaryDataDir = false;
     bool m_stopped = false;
     std::string m_bootstrap;

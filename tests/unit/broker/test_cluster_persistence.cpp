@@ -18,6 +18,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace faultline;
 namespace fs = std::filesystem;
@@ -552,6 +553,56 @@ private slots:
         auto engine = startEngine(root / "crashed");
         QVERIFY(engine);
         QCOMPARE(recovered(*engine), 3 * written); // every replica holds the same batches
+    }
+
+    // Two engines on one data dir would each recover, retain and mark as cleanly shut down the
+    // other's live logs. The second is refused before it reads or writes anything, with the
+    // holder's pid; once the first stops, the dir opens again.
+    void secondEngineOnTheSameDataDirIsRefused() {
+        QTemporaryDir tmp;
+        const fs::path dir = fs::path(tmp.path().toStdString()) / "data";
+        auto first = startEngine(dir);
+        QVERIFY(first);
+        first->inspect([&](broker::Cluster& c) {
+            (void)c.createTopic({.name = "kept", .numPartitions = 2, .replicationFactor = 3},
+                                false);
+            broker::Partition* leader = c.partition(c.partitionMeta("kept", 0)->leader, "kept", 0);
+            auto batch = makeBatch(4, 0);
+            (void)leader->appendInternal(batch, c.nowMs());
+        });
+        const std::string before = describe(*first);
+        auto listing = [&] {
+            std::vector<std::string> files;
+            for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+                files.push_back(entry.path().string() + " " +
+                                std::to_string(entry.is_regular_file() ? entry.file_size() : 0));
+            }
+            std::sort(files.begin(), files.end());
+            return files;
+        };
+        const auto filesBefore = listing();
+
+        broker::EngineOptions options;
+        options.basePort = 0;
+        options.dataDir = dir;
+        auto second = broker::Engine::start(options);
+        QVERIFY(!second);
+        qInfo("%s", second.error().c_str());
+        QVERIFY2(second.error().find("in use by another engine (pid " + std::to_string(::getpid()) +
+                                     ")") != std::string::npos,
+                 second.error().c_str());
+        QCOMPARE(listing(), filesBefore); // no marker, no recovery, nothing touched
+        QCOMPARE(describe(*first), before);
+
+        first.reset();
+        auto third = startEngine(dir);
+        QVERIFY(third);
+        QCOMPARE(describe(*third), before);
+        std::int64_t end = -1;
+        third->inspect([&](broker::Cluster& c) {
+            end = c.partition(c.partitionMeta("kept", 0)->leader, "kept", 0)->logEndOffset();
+        });
+        QCOMPARE(end, std::int64_t{4});
     }
 
     // 90 replicas hold one descriptor each, whatever their segments; at a lowered descriptor
