@@ -290,8 +290,9 @@ void GroupManager::joinStaticNewMember(Group& group, JoinParams params, JoinCall
         addMemberAndRebalance(group, newId, std::move(params), std::move(done));
         return;
     }
-    // A static member came back with a new incarnation: it replaces the old member id, which is
-    // fenced from now on.
+    // KIP-345: a static member came back with a new incarnation (a restart, which loses the
+    // member id). As in Kafka's updateStaticMemberAndRebalance the new member id replaces the old
+    // one, which is fenced from now on; the member keeps its metadata and its assignment.
     const std::string oldId = known->second;
     auto node = group.members.extract(oldId);
     if (node.empty()) {
@@ -299,6 +300,9 @@ void GroupManager::joinStaticNewMember(Group& group, JoinParams params, JoinCall
         addMemberAndRebalance(group, newId, std::move(params), std::move(done));
         return;
     }
+    // The leader as it was, answered to the member below so that a restarted leader does not take
+    // itself for the leader of a generation it did not assign.
+    const std::string currentLeader = group.leaderId;
     GroupMember member = std::move(node.mapped());
     cancelTimer(member.heartbeatTimer);
     if (auto cb = std::exchange(member.awaitingJoin, nullptr)) {
@@ -307,28 +311,51 @@ void GroupManager::joinStaticNewMember(Group& group, JoinParams params, JoinCall
     if (auto cb = std::exchange(member.awaitingSync, nullptr)) {
         cb(syncError(ErrorCode::FencedInstanceId));
     }
-    const bool wasLeader = group.leaderId == oldId;
-    const bool unchanged = sameProtocols(member, params);
     member.memberId = newId;
     member.clientId = params.clientId;
     member.clientHost = params.clientHost;
     auto& slot = group.members.emplace(newId, std::move(member)).first->second;
     group.staticMembers[instanceId] = newId;
-    if (wasLeader) {
-        group.leaderId = newId;
+    if (currentLeader == oldId) {
+        group.leaderId = newId; // a later rebalance is led by the new incarnation
     }
-    if (group.phase == GroupPhase::Stable && unchanged && !wasLeader) {
-        // Nothing changed for the group: hand back the current generation without a rebalance.
-        slot.sessionTimeoutMs = params.sessionTimeoutMs;
-        slot.rebalanceTimeoutMs = params.rebalanceTimeoutMs;
-        scheduleHeartbeat(group, slot);
+    // The old id's session timer is gone; the session now runs for the new id.
+    slot.sessionTimeoutMs = params.sessionTimeoutMs;
+    slot.rebalanceTimeoutMs = params.rebalanceTimeoutMs;
+    scheduleHeartbeat(group, slot);
+    switch (group.phase) {
+    case GroupPhase::Stable: {
+        slot.protocolType = params.protocolType;
+        slot.protocols = params.protocols;
+        if (selectProtocol(group) != group.protocolName) {
+            // The next generation would use another protocol: the assignment must be redone.
+            updateMemberAndRebalance(group, slot, std::move(params), std::move(done));
+            return;
+        }
+        // Nothing changes for the group: persist the member's new id with the current
+        // assignments and hand back the current generation, no members, no rebalance.
         if (onStore) {
             onStore(group);
         }
-        done(joinResultFor(group, slot));
+        JoinResult r;
+        r.generationId = group.generationId;
+        r.protocolType = group.protocolType;
+        r.protocolName = group.protocolName;
+        r.leaderId = currentLeader;
+        r.memberId = newId;
+        done(std::move(r));
         return;
     }
-    updateMemberAndRebalance(group, slot, std::move(params), std::move(done));
+    case GroupPhase::CompletingRebalance:
+        // The leader may already have been handed the old member id; its assignment would miss
+        // the new id, so the group rebalances (updateMemberAndRebalance prepares it).
+    case GroupPhase::PreparingRebalance:
+        // The member joins the ongoing rebalance.
+    case GroupPhase::Empty:
+    case GroupPhase::Dead:
+        updateMemberAndRebalance(group, slot, std::move(params), std::move(done));
+        return;
+    }
 }
 
 void GroupManager::joinKnownMember(Group& group, JoinParams params, JoinCallback done) {

@@ -415,6 +415,86 @@ private slots:
         }
     }
 
+    // KIP-345: a static member restarting while its group is Stable takes its old member id's
+    // place without a rebalance. The group is stored again then, naming the new id with the
+    // member's assignment, so a clean restart and a crash copy both bring it back that way.
+    void staticMemberRejoinIsPersisted() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const std::string group = "static-group";
+        broker::JoinParams join;
+        join.groupInstanceId = "i1";
+        join.clientId = "member-client";
+        join.clientHost = "/127.0.0.1";
+        join.protocolType = "consumer";
+        join.protocols = {{"range", {1, 2, 3}}};
+        // Generation, leader and each member with its instance id and assignment.
+        auto stored = [&](broker::Cluster& c) {
+            auto& coordinator = c.groups();
+            const std::int32_t broker = coordinator.coordinatorFor(group);
+            if (coordinator.checkCoordinator(group, broker) != protocol::ErrorCode::None) {
+                return std::string("not coordinator");
+            }
+            std::string out = groupState(coordinator, group);
+            if (const broker::Group* g = coordinator.groups().find(group)) {
+                out += broker::groupPhaseName(g->phase);
+                for (const auto& [id, m] : g->members) {
+                    out += " " + id + "=" + m.groupInstanceId.value_or("-") + ":";
+                    for (auto b : m.assignment) {
+                        out += std::to_string(b) + ".";
+                    }
+                }
+            }
+            return out;
+        };
+        std::optional<broker::JoinResult> first;
+        std::optional<broker::SyncResult> synced;
+        std::optional<broker::JoinResult> restarted;
+        std::string state;
+        {
+            auto engine = startEngine(root / "live");
+            QVERIFY(engine);
+            engine->inspect([&](broker::Cluster& c) {
+                QVERIFY(c.alterBrokerConfigs({{"group.initial.rebalance.delay.ms", "0"}}, false));
+                QVERIFY(c.groups().coordinatorFor(group) >= 0); // creates the topic
+                c.groups().groups().join(group, join, [&](broker::JoinResult r) { first = r; });
+            });
+            QTRY_VERIFY_WITH_TIMEOUT(waitFor(*engine, [&] { return first.has_value(); }), 5000);
+            QCOMPARE(first->error, protocol::ErrorCode::None);
+            engine->inspect([&](broker::Cluster& c) {
+                broker::SyncParams sync;
+                sync.memberId = first->memberId;
+                sync.groupInstanceId = "i1";
+                sync.generationId = first->generationId;
+                sync.assignments = {{first->memberId, {9, 8, 7}}};
+                c.groups().groups().sync(group, sync, [&](broker::SyncResult r) { synced = r; });
+            });
+            QTRY_VERIFY_WITH_TIMEOUT(waitFor(*engine, [&] { return synced.has_value(); }), 5000);
+            QCOMPARE(synced->error, protocol::ErrorCode::None);
+            engine->inspect([&](broker::Cluster& c) {
+                c.groups().groups().join(group, join, [&](broker::JoinResult r) { restarted = r; });
+            });
+            QTRY_VERIFY_WITH_TIMEOUT(waitFor(*engine, [&] { return restarted.has_value(); }), 5000);
+            QCOMPARE(restarted->error, protocol::ErrorCode::None);
+            QCOMPARE(restarted->generationId, 1);
+            QCOMPARE(restarted->leaderId, first->memberId);
+            QVERIFY(restarted->memberId != first->memberId);
+            engine->inspect([&](broker::Cluster& c) { state = stored(c); });
+            const std::string expected = group + " generation 1 consumer range leader " +
+                                         restarted->memberId + " members " + restarted->memberId +
+                                         "\nStable " + restarted->memberId + "=i1:9.8.7.";
+            QCOMPARE(state, expected);
+            crashCopy(root / "live", root / "crashed");
+        }
+        for (const char* dir : {"live", "crashed"}) {
+            auto engine = startEngine(root / dir);
+            QVERIFY(engine);
+            std::string again;
+            engine->inspect([&](broker::Cluster& c) { again = stored(c); });
+            QCOMPARE(again, state);
+        }
+    }
+
     // A crash in the middle of the last change's record: the engine starts with the state from
     // before that change, whatever byte the record was cut at.
     void changeLogCutInItsLastRecordGivesThePreviousState() {

@@ -149,6 +149,59 @@ private:
         return p;
     }
 
+    // Static members "instance-a" (joins first: the leader) and "instance-b" in generation 1,
+    // assigned "A" and "B" and Stable; with `sync` false they stay in CompletingRebalance.
+    struct StaticPair {
+        std::string a;
+        std::string b;
+    };
+    static JoinParams staticParams(const std::string& instance, const std::string& client,
+                                   std::vector<std::string> protocols = {"range"}) {
+        auto p = params({}, client, std::move(protocols));
+        p.groupInstanceId = instance;
+        return p;
+    }
+    static StaticPair staticPair(GroupManager& groups, FakeTimers& timers, const JoinParams& pa,
+                                 const JoinParams& pb, bool sync = true) {
+        JoinSlot a;
+        JoinSlot b;
+        groups.join("g", pa, a.callback());
+        groups.join("g", pb, b.callback());
+        timers.advance(1000);
+        StaticPair p;
+        if (!a.ready() || !b.ready() || a.value->leaderId != a.value->memberId) {
+            return p;
+        }
+        p.a = a.value->memberId;
+        p.b = b.value->memberId;
+        if (sync) {
+            SyncSlot sa;
+            SyncSlot sb;
+            SyncParams leader;
+            leader.memberId = p.a;
+            leader.groupInstanceId = pa.groupInstanceId;
+            leader.generationId = 1;
+            leader.assignments = {{p.a, bytes("A")}, {p.b, bytes("B")}};
+            SyncParams follower;
+            follower.memberId = p.b;
+            follower.groupInstanceId = pb.groupInstanceId;
+            follower.generationId = 1;
+            groups.sync("g", follower, sb.callback());
+            groups.sync("g", leader, sa.callback());
+        }
+        return p;
+    }
+    static std::optional<SyncResult> syncAs(GroupManager& groups, const std::string& memberId,
+                                            const std::string& instance, std::int32_t generation) {
+        SyncSlot slot;
+        SyncParams sp;
+        sp.memberId = memberId;
+        sp.groupInstanceId = instance;
+        sp.generationId = generation;
+        groups.sync("g", sp, slot.callback());
+        return slot.value;
+    }
+
 private slots:
     void singleMemberJoinSyncHeartbeat() {
         FakeTimers timers;
@@ -413,19 +466,6 @@ private slots:
         groups.join("g", stalePb, stale.callback());
         QCOMPARE(stale.value->error, ErrorCode::FencedInstanceId);
 
-        // The leader restarting causes a rebalance (it must compute assignments again).
-        JoinSlot leaderRestart;
-        groups.join("g", pa, leaderRestart.callback());
-        QVERIFY(!leaderRestart.ready());
-        QCOMPARE(groups.find("g")->phase, GroupPhase::PreparingRebalance);
-        JoinSlot followerRejoin;
-        auto pbKnown = pb;
-        pbKnown.memberId = followerNew;
-        groups.join("g", pbKnown, followerRejoin.callback());
-        QVERIFY(leaderRestart.ready());
-        QCOMPARE(leaderRestart.value->generationId, 2);
-        QCOMPARE(leaderRestart.value->leaderId, leaderRestart.value->memberId);
-
         // LeaveGroup v3+ by instance id.
         const auto left = groups.leave("g", {LeavingMember{"", std::string("instance-b")},
                                              LeavingMember{"nobody", std::nullopt}});
@@ -433,6 +473,274 @@ private slots:
         QCOMPARE(left.members[0], ErrorCode::None);
         QCOMPARE(left.members[1], ErrorCode::UnknownMemberId);
         QVERIFY(!groups.find("g")->staticMembers.contains("instance-b"));
+    }
+
+    // KIP-345: a static follower restarting within its session timeout (new incarnation, no
+    // member id) takes over its old member id's place without a rebalance, even when its
+    // subscription bytes differ, as long as the group would select the same protocol.
+    void staticFollowerRejoinWhileStableKeepsTheGeneration() {
+        FakeTimers timers;
+        GroupConfig config;
+        config.initialRebalanceDelayMs = 100;
+        GroupManager groups(timers, config);
+        std::vector<Group> stored;
+        groups.onStore = [&](const Group& g) { stored.push_back(g); };
+        const auto pa = staticParams("instance-a", "a");
+        const auto pb = staticParams("instance-b", "b");
+        const auto pair = staticPair(groups, timers, pa, pb);
+        QVERIFY(!pair.a.empty());
+        QCOMPARE(groups.find("g")->phase, GroupPhase::Stable);
+        QCOMPARE(stored.size(), std::size_t(1));
+
+        timers.advance(3000);
+        auto restart = staticParams("instance-b", "b2"); // other metadata, same protocol
+        restart.sessionTimeoutMs = 20000;
+        JoinSlot rejoin;
+        groups.join("g", restart, rejoin.callback());
+        QVERIFY(rejoin.ready());
+        QCOMPARE(rejoin.value->error, ErrorCode::None);
+        const auto bNew = rejoin.value->memberId;
+        QVERIFY(bNew.starts_with("instance-b-"));
+        QVERIFY(bNew != pair.b);
+        QCOMPARE(rejoin.value->generationId, 1);
+        QCOMPARE(rejoin.value->protocolType.value_or(""), std::string("consumer"));
+        QCOMPARE(rejoin.value->protocolName.value_or(""), std::string("range"));
+        QCOMPARE(rejoin.value->leaderId, pair.a);
+        QVERIFY(rejoin.value->members.empty());
+
+        const Group* g = groups.find("g");
+        QCOMPARE(g->phase, GroupPhase::Stable);
+        QCOMPARE(g->generationId, 1);
+        QCOMPARE(g->leaderId, pair.a);
+        QVERIFY(!g->hasMember(pair.b));
+        QCOMPARE(g->staticMembers.at("instance-b"), bNew);
+        QCOMPARE(g->member(bNew)->assignment, bytes("B"));
+        QCOMPARE(g->member(bNew)->sessionTimeoutMs, 20000);
+        QCOMPARE(*g->member(bNew)->metadataFor("range"), bytes("meta-range-b2"));
+        // Persisted with the new member id and the assignments as they are.
+        QCOMPARE(stored.size(), std::size_t(2));
+        QVERIFY(!stored.back().hasMember(pair.b));
+        QCOMPARE(stored.back().member(bNew)->assignment, bytes("B"));
+        QCOMPARE(stored.back().member(pair.a)->assignment, bytes("A"));
+        QCOMPARE(stored.back().generationId, 1);
+
+        // The other member sees nothing happen; the new id syncs its stored assignment.
+        QCOMPARE(groups.heartbeat("g", pair.a, std::string("instance-a"), 1), ErrorCode::None);
+        const auto synced = syncAs(groups, bNew, "instance-b", 1);
+        QVERIFY(synced);
+        QCOMPARE(synced->error, ErrorCode::None);
+        QCOMPARE(synced->assignment, bytes("B"));
+        QCOMPARE(groups.heartbeat("g", bNew, std::string("instance-b"), 1), ErrorCode::None);
+
+        // The old incarnation is fenced everywhere.
+        QCOMPARE(groups.heartbeat("g", pair.b, std::string("instance-b"), 1),
+                 ErrorCode::FencedInstanceId);
+        QCOMPARE(syncAs(groups, pair.b, "instance-b", 1)->error, ErrorCode::FencedInstanceId);
+        QCOMPARE(groups.validateCommit("g", pair.b, std::string("instance-b"), 1),
+                 ErrorCode::FencedInstanceId);
+        auto stale = pb;
+        stale.memberId = pair.b;
+        JoinSlot staleJoin;
+        groups.join("g", stale, staleJoin.callback());
+        QCOMPARE(staleJoin.value->error, ErrorCode::FencedInstanceId);
+        QCOMPARE(groups.validateCommit("g", bNew, std::string("instance-b"), 1), ErrorCode::None);
+
+        // The session runs for the new id: heartbeats keep both past the old id's session end.
+        for (int i = 0; i < 6; ++i) {
+            timers.advance(5000);
+            QCOMPARE(groups.heartbeat("g", pair.a, std::string("instance-a"), 1), ErrorCode::None);
+            QCOMPARE(groups.heartbeat("g", bNew, std::string("instance-b"), 1), ErrorCode::None);
+        }
+        QCOMPARE(groups.find("g")->phase, GroupPhase::Stable);
+        QCOMPARE(groups.find("g")->members.size(), std::size_t(2));
+        QCOMPARE(stored.size(), std::size_t(2));
+    }
+
+    // The session runs for the new member id from its rejoin, with the session timeout it asked
+    // for: it expires if the new incarnation never heartbeats.
+    void staticRejoinSessionRunsForTheNewId() {
+        FakeTimers timers;
+        GroupConfig config;
+        config.initialRebalanceDelayMs = 100;
+        GroupManager groups(timers, config);
+        const auto pa = staticParams("instance-a", "a");
+        const auto pb = staticParams("instance-b", "b");
+        const auto pair = staticPair(groups, timers, pa, pb);
+        QVERIFY(!pair.a.empty());
+        auto restart = pb;
+        restart.sessionTimeoutMs = 20000;
+        JoinSlot rejoin;
+        groups.join("g", restart, rejoin.callback());
+        QVERIFY(rejoin.ready());
+        const auto bNew = rejoin.value->memberId;
+        for (int i = 0; i < 3; ++i) {
+            timers.advance(5000);
+            QCOMPARE(groups.heartbeat("g", pair.a, std::string("instance-a"), 1), ErrorCode::None);
+        }
+        QVERIFY(groups.find("g")->hasMember(bNew));
+        QCOMPARE(groups.find("g")->phase, GroupPhase::Stable);
+        timers.advance(5001);
+        QVERIFY(!groups.find("g")->hasMember(bNew));
+        QCOMPARE(groups.find("g")->phase, GroupPhase::PreparingRebalance);
+    }
+
+    // The restarted member is the leader: it is answered the leader id it had before (the old
+    // member id), so it performs no assignment, and the group keeps its generation; the group's
+    // leader is the new id, so the next rebalance is led by it.
+    void staticLeaderRejoinWhileStableKeepsTheGeneration() {
+        FakeTimers timers;
+        GroupConfig config;
+        config.initialRebalanceDelayMs = 100;
+        GroupManager groups(timers, config);
+        const auto pa = staticParams("instance-a", "a");
+        const auto pb = staticParams("instance-b", "b");
+        const auto pair = staticPair(groups, timers, pa, pb);
+        QVERIFY(!pair.a.empty());
+
+        JoinSlot rejoin;
+        groups.join("g", pa, rejoin.callback());
+        QVERIFY(rejoin.ready());
+        QCOMPARE(rejoin.value->error, ErrorCode::None);
+        const auto aNew = rejoin.value->memberId;
+        QVERIFY(aNew != pair.a);
+        QCOMPARE(rejoin.value->generationId, 1);
+        QCOMPARE(rejoin.value->leaderId, pair.a);
+        QVERIFY(rejoin.value->members.empty());
+        QCOMPARE(groups.find("g")->phase, GroupPhase::Stable);
+        QCOMPARE(groups.find("g")->leaderId, aNew);
+        QCOMPARE(groups.heartbeat("g", pair.b, std::string("instance-b"), 1), ErrorCode::None);
+        QCOMPARE(syncAs(groups, aNew, "instance-a", 1)->assignment, bytes("A"));
+        QCOMPARE(groups.heartbeat("g", pair.a, std::string("instance-a"), 1),
+                 ErrorCode::FencedInstanceId);
+
+        // The follower changes its subscription: a rebalance led by the new leader id.
+        auto changed = pb;
+        changed.memberId = pair.b;
+        changed.protocols[0].metadata = bytes("new topics");
+        JoinSlot bJoin;
+        groups.join("g", changed, bJoin.callback());
+        QVERIFY(!bJoin.ready());
+        QCOMPARE(groups.heartbeat("g", aNew, std::string("instance-a"), 1),
+                 ErrorCode::RebalanceInProgress);
+        auto known = pa;
+        known.memberId = aNew;
+        JoinSlot aJoin;
+        groups.join("g", known, aJoin.callback());
+        QVERIFY(aJoin.ready() && bJoin.ready());
+        QCOMPARE(aJoin.value->generationId, 2);
+        QCOMPARE(aJoin.value->leaderId, aNew);
+        QCOMPARE(bJoin.value->leaderId, aNew);
+        QCOMPARE(aJoin.value->members.size(), std::size_t(2));
+        QVERIFY(bJoin.value->members.empty());
+    }
+
+    // A restarted static member whose protocols change the protocol the group would select
+    // causes a rebalance, which it joins.
+    void staticRejoinChangingTheSelectedProtocolRebalances() {
+        FakeTimers timers;
+        GroupConfig config;
+        config.initialRebalanceDelayMs = 100;
+        GroupManager groups(timers, config);
+        const auto pa = staticParams("instance-a", "a", {"range", "roundrobin"});
+        const auto pb = staticParams("instance-b", "b", {"range", "roundrobin"});
+        const auto pair = staticPair(groups, timers, pa, pb);
+        QVERIFY(!pair.a.empty());
+        QCOMPARE(groups.find("g")->protocolName.value_or(""), std::string("range"));
+
+        JoinSlot rejoin;
+        groups.join("g", staticParams("instance-b", "b", {"roundrobin"}), rejoin.callback());
+        QVERIFY(!rejoin.ready());
+        QCOMPARE(groups.find("g")->phase, GroupPhase::PreparingRebalance);
+        QCOMPARE(groups.heartbeat("g", pair.a, std::string("instance-a"), 1),
+                 ErrorCode::RebalanceInProgress);
+        QCOMPARE(groups.heartbeat("g", pair.b, std::string("instance-b"), 1),
+                 ErrorCode::FencedInstanceId);
+        auto known = pa;
+        known.memberId = pair.a;
+        JoinSlot aJoin;
+        groups.join("g", known, aJoin.callback());
+        QVERIFY(aJoin.ready() && rejoin.ready());
+        QCOMPARE(rejoin.value->error, ErrorCode::None);
+        QVERIFY(rejoin.value->memberId != pair.b);
+        QCOMPARE(rejoin.value->generationId, 2);
+        QCOMPARE(rejoin.value->protocolName.value_or(""), std::string("roundrobin"));
+        QCOMPARE(aJoin.value->leaderId, pair.a);
+        QCOMPARE(aJoin.value->members.size(), std::size_t(2));
+    }
+
+    // While the leader computes the assignment the old member id may already be in it: a static
+    // member restarting then fences its old id's pending sync and causes a rebalance.
+    void staticRejoinWhileCompletingRebalances() {
+        FakeTimers timers;
+        GroupConfig config;
+        config.initialRebalanceDelayMs = 100;
+        GroupManager groups(timers, config);
+        const auto pa = staticParams("instance-a", "a");
+        const auto pb = staticParams("instance-b", "b");
+        const auto pair = staticPair(groups, timers, pa, pb, false);
+        QVERIFY(!pair.a.empty());
+        QCOMPARE(groups.find("g")->phase, GroupPhase::CompletingRebalance);
+        SyncSlot oldSync;
+        SyncParams sp;
+        sp.memberId = pair.b;
+        sp.groupInstanceId = "instance-b";
+        sp.generationId = 1;
+        groups.sync("g", sp, oldSync.callback());
+        QVERIFY(!oldSync.ready());
+
+        JoinSlot rejoin;
+        groups.join("g", pb, rejoin.callback());
+        QVERIFY(oldSync.ready());
+        QCOMPARE(oldSync.value->error, ErrorCode::FencedInstanceId);
+        QVERIFY(!rejoin.ready());
+        QCOMPARE(groups.find("g")->phase, GroupPhase::PreparingRebalance);
+        QCOMPARE(groups.heartbeat("g", pair.a, std::string("instance-a"), 1),
+                 ErrorCode::RebalanceInProgress);
+        auto known = pa;
+        known.memberId = pair.a;
+        JoinSlot aJoin;
+        groups.join("g", known, aJoin.callback());
+        QVERIFY(aJoin.ready() && rejoin.ready());
+        QCOMPARE(rejoin.value->generationId, 2);
+        QCOMPARE(aJoin.value->members.size(), std::size_t(2));
+        QVERIFY(groups.find("g")->hasMember(rejoin.value->memberId));
+        QVERIFY(!groups.find("g")->hasMember(pair.b));
+    }
+
+    // During PreparingRebalance the restarted member simply joins the ongoing rebalance; the old
+    // id's pending join is fenced.
+    void staticRejoinWhilePreparingJoinsTheRebalance() {
+        FakeTimers timers;
+        GroupConfig config;
+        config.initialRebalanceDelayMs = 100;
+        GroupManager groups(timers, config);
+        const auto pa = staticParams("instance-a", "a");
+        const auto pb = staticParams("instance-b", "b");
+        const auto pair = staticPair(groups, timers, pa, pb);
+        QVERIFY(!pair.a.empty());
+        auto oldB = pb;
+        oldB.memberId = pair.b;
+        oldB.protocols[0].metadata = bytes("new topics");
+        JoinSlot oldJoin;
+        groups.join("g", oldB, oldJoin.callback());
+        QCOMPARE(groups.find("g")->phase, GroupPhase::PreparingRebalance);
+        QVERIFY(!oldJoin.ready());
+
+        JoinSlot rejoin;
+        groups.join("g", pb, rejoin.callback());
+        QVERIFY(oldJoin.ready());
+        QCOMPARE(oldJoin.value->error, ErrorCode::FencedInstanceId);
+        QVERIFY(!rejoin.ready());
+        QCOMPARE(groups.find("g")->phase, GroupPhase::PreparingRebalance);
+        auto known = pa;
+        known.memberId = pair.a;
+        JoinSlot aJoin;
+        groups.join("g", known, aJoin.callback());
+        QVERIFY(aJoin.ready() && rejoin.ready());
+        QCOMPARE(rejoin.value->error, ErrorCode::None);
+        QCOMPARE(rejoin.value->generationId, 2);
+        QCOMPARE(oldJoin.calls, 1);
+        QVERIFY(!groups.find("g")->hasMember(pair.b));
     }
 
     void followerWaitsForLeader() {
