@@ -678,28 +678,4 @@ std::expected<std::vector<std::uint8_t>, Error> recompressBatch(std::span<const 
     return out;
 }
 
-std::optional<std::int32_t> firstRecordWithoutKey(std::span<const std::uint8_t> batch) {
-    auto view = viewBatch(batch);
-    if (!view) {
-        return std::nullopt;
-    }
-    std::vector<std::uint8_t> storage;
-    auto section = plainSection(*view, storage);
-    if (!section) {
-        return std::nullopt;
-    }
-    std::int32_t index = 0;
-    std::optional<std::int32_t> keyless;
-    (void)forEachRecord(*section, view->recordCount,
-                        [&](const RecordView& rv) -> std::expected<void, Error> {
-                            if (!rv.key) {
-                                keyless = index;
-                                return std::unexpected(Error{}); // found: stop walking
-                            }
-                            ++index;
-                            return {};
-                        });
-    return keyless;
-}
-
 } // namespace faultline::protocol

@@ -93,10 +93,6 @@ recordsErrorByParsing(std::span<const std::uint8_t> section, std::int32_t count,
                       std::int32_t lastOffsetDelta);
 } // namespace detail
 
-// The index of the first record without a key (a null key) in exactly one batch whose records
-// passed validateRecords, if there is one. Kafka refuses such records on compacted topics.
-[[nodiscard]] std::optional<std::int32_t> firstRecordWithoutKey(std::span<const std::uint8_t> batch);
-
 // What the broker's per-record checks of a produced batch read (Kafka's LogValidator refuses
 // records without a key on compacted topics and timestamps outside
 // message.timestamp.difference.max.ms): the record's index in the batch, its offset (BaseOffset +
