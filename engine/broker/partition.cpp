@@ -98,6 +98,28 @@ Partition::appendFromProducer(std::span<std::uint8_t> batch, std::int64_t nowMs,
     if (!checked->records) {
         return std::unexpected(checked->records.error());
     }
+    const auto& target = m_log->config().compression;
+    if (target && *target != header->compression()) {
+        // Kafka checks max.message.bytes on the batch as produced, then again on the batch it
+        // re-compressed (appendAsLeader does that one).
+        const std::int32_t maxMessageBytes = m_log->config().maxMessageBytes;
+        if (batch.size() > static_cast<std::size_t>(maxMessageBytes)) {
+            return std::unexpected(
+                makeError(ErrorCode::MessageTooLarge,
+                          fmt::format("record batch of {} bytes exceeds max.message.bytes {}",
+                                      batch.size(), maxMessageBytes)));
+        }
+        auto recompressed = protocol::recompressBatch(batch, *target);
+        if (!recompressed) {
+            return std::unexpected(recompressed.error());
+        }
+        // The new bytes get their own owner: followers copy them after this returns. Every
+        // header field the producer state reads (producer id, epoch, base sequence, last offset
+        // delta) is as produced, so sequence checks and duplicates work as for the original.
+        auto stored = std::make_shared<std::vector<std::uint8_t>>(std::move(*recompressed));
+        batch = std::span<std::uint8_t>(*stored);
+        owner = stored;
+    }
     if (header->producerId >= 0 && header->baseSequence >= 0) {
         auto it = m_state->producers.find(header->producerId);
         if (it != m_state->producers.end()) {

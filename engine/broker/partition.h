@@ -60,7 +60,9 @@ public:
     }
 
     // Leader append of a producer's batch (idempotence checks, offsets, epoch). The caller checks
-    // acks / min.insync.replicas first and waits for replication itself.
+    // acks / min.insync.replicas and the records' keys and timestamps first and waits for
+    // replication itself. A batch whose codec is not the topic's compression.type is stored
+    // re-compressed (new bytes, owned here), as Kafka does; else `batch` is patched in place.
     // `owner` keeps the batch's bytes alive: followers may write them after this returns.
     // `checked`: checkProducerBatch(batch) already run (else it runs here).
     [[nodiscard]] std::expected<ProduceAppend, protocol::Error>

@@ -1,6 +1,8 @@
 // Kafka's topic and broker configs: names, types, defaults, broker synonyms and validation.
 #include "engine/broker/topic_config.h"
 
+#include "engine/protocol/compression.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -51,6 +53,21 @@ ConfigDef oneOf(ConfigDef d, std::vector<std::string> values) {
 ConfigDef readOnly(ConfigDef d) {
     d.readOnly = true;
     return d;
+}
+
+// compression.type's codec; nullopt for "producer" (the producer's codec is kept).
+std::optional<protocol::Compression> compressionOf(std::string_view type) {
+    using protocol::Compression;
+    if (type == "uncompressed") {
+        return Compression::None;
+    }
+    for (const Compression codec :
+         {Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd}) {
+        if (type == protocol::compressionName(codec)) {
+            return codec;
+        }
+    }
+    return std::nullopt;
 }
 
 const std::vector<std::string>& compressionTypes() {
@@ -734,6 +751,9 @@ storage::LogConfig toLogConfig(const std::map<std::string, std::string>& overrid
     const ConfigDef* type = findTopicConfig("message.timestamp.type");
     config.logAppendTime =
         effectiveTopicConfig(*type, overrides, brokerConfigs).value == "LogAppendTime";
+    config.messageTimestampDifferenceMaxMs = get("message.timestamp.difference.max.ms");
+    config.compression = compressionOf(
+        effectiveTopicConfig(*findTopicConfig("compression.type"), overrides, brokerConfigs).value);
     return config;
 }
 

@@ -616,28 +616,66 @@ std::expected<void, Error> recordsErrorByParsing(std::span<const std::uint8_t> s
 
 } // namespace detail
 
-std::optional<std::int32_t> firstRecordWithoutKey(std::span<const std::uint8_t> batch) {
+void forEachRecordSummary(std::span<const std::uint8_t> batch,
+                          const std::function<bool(const RecordSummary&)>& visit) {
     auto view = viewBatch(batch);
     if (!view) {
-        return std::nullopt;
+        return;
     }
     std::vector<std::uint8_t> storage;
     auto section = plainSection(*view, storage);
     if (!section) {
-        return std::nullopt;
+        return;
     }
-    std::int32_t index = 0;
-    std::optional<std::int32_t> keyless;
-    (void)forEachRecord(*section, view->recordCount,
-                        [&](const RecordView& rv) -> std::expected<void, Error> {
-                            if (!rv.key) {
-                                keyless = index;
-                                return std::unexpected(Error{}); // found: stop walking
-                            }
-                            ++index;
-                            return {};
-                        });
-    return keyless;
+    const bool logAppendTime = (view->attributes & kTimestampTypeBit) != 0;
+    RecordSummary summary;
+    (void)forEachRecord(
+        *section, view->recordCount, [&](const RecordView& rv) -> std::expected<void, Error> {
+            summary.offset = addWrapping(view->baseOffset, rv.offsetDelta);
+            summary.timestamp = logAppendTime ? view->maxTimestamp
+                                              : addWrapping(view->baseTimestamp, rv.timestampDelta);
+            summary.hasKey = rv.key.has_value();
+            if (!visit(summary)) {
+                return std::unexpected(Error{}); // the caller has seen enough
+            }
+            ++summary.index;
+            return {};
+        });
+}
+
+std::expected<std::vector<std::uint8_t>, Error> recompressBatch(std::span<const std::uint8_t> batch,
+                                                                Compression codec) {
+    auto view = viewBatch(batch);
+    if (!view) {
+        return std::unexpected(std::move(view.error()));
+    }
+    std::vector<std::uint8_t> storage;
+    auto plain = plainSection(*view, storage);
+    if (!plain) {
+        return std::unexpected(std::move(plain.error()));
+    }
+    std::vector<std::uint8_t> packed;
+    std::span<const std::uint8_t> section = *plain;
+    if (codec != Compression::None) {
+        auto compressed = compress(codec, *plain);
+        if (!compressed) {
+            return std::unexpected(std::move(compressed.error()));
+        }
+        packed = std::move(*compressed);
+        section = packed;
+    }
+    if (section.size() > static_cast<std::size_t>(INT32_MAX) - kBatchHeaderSize) {
+        return std::unexpected(makeError(ErrorCode::MessageTooLarge, "batch above 2 GiB"));
+    }
+    std::vector<std::uint8_t> out(kBatchHeaderSize + section.size());
+    std::copy_n(batch.begin(), kBatchHeaderSize, out.begin());
+    std::copy(section.begin(), section.end(), out.begin() + kBatchHeaderSize);
+    writeBe<std::int32_t>(out, kOffLength, static_cast<std::int32_t>(out.size() - kLogOverhead));
+    const auto attributes = static_cast<std::int16_t>(
+        (view->attributes & ~kCodecMask) | (static_cast<std::int16_t>(codec) & kCodecMask));
+    writeBe<std::int16_t>(out, kOffAttributes, attributes);
+    writeBe<std::uint32_t>(out, kOffCrc, crc32c(std::span(out).subspan(kOffAttributes)));
+    return out;
 }
 
 } // namespace faultline::protocol

@@ -1,7 +1,10 @@
 // Records inside Kafka's record batch v2: building batches and decoding them to records.
 //
-// For tests, benchmarks, the GUI's message browser and producing from the GUI. The broker never
-// re-encodes batches (they stay bytes); it only calls validateRecords() on produced batches.
+// For tests, benchmarks, the GUI's message browser and producing from the GUI. The broker does not
+// re-encode batches (they stay bytes): it calls validateRecords() on produced batches, reads the
+// records' keys and timestamps when a topic config asks it to check them (forEachRecordSummary),
+// and re-compresses a batch only for a topic whose compression.type asks for another codec
+// (recompressBatch).
 //
 // Record layout (all varints zigzag): length varint, attributes int8, timestampDelta varlong,
 // offsetDelta varint, keyLength varint (-1 null), key, valueLength varint (-1 null), value,
@@ -15,6 +18,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,8 +93,30 @@ recordsErrorByParsing(std::span<const std::uint8_t> section, std::int32_t count,
                       std::int32_t lastOffsetDelta);
 } // namespace detail
 
-// The index of the first record without a key (a null key) in exactly one batch whose records
-// passed validateRecords, if there is one. Kafka refuses such records on compacted topics.
-[[nodiscard]] std::optional<std::int32_t> firstRecordWithoutKey(std::span<const std::uint8_t> batch);
+// What the broker's per-record checks of a produced batch read (Kafka's LogValidator refuses
+// records without a key on compacted topics and timestamps outside
+// message.timestamp.difference.max.ms): the record's index in the batch, its offset (BaseOffset +
+// OffsetDelta), its timestamp (BaseTimestamp + TimestampDelta; MaxTimestamp in a LogAppendTime
+// batch) and whether it has a key (a null key has none).
+struct RecordSummary {
+    std::int32_t index = 0;
+    std::int64_t offset = 0;
+    std::int64_t timestamp = 0;
+    bool hasKey = false;
+};
+
+// Calls visit(summary) for each record of exactly one batch whose records passed validateRecords
+// (the section decompressed as needed), in order, until visit returns false. Nothing is copied.
+void forEachRecordSummary(std::span<const std::uint8_t> batch,
+                          const std::function<bool(const RecordSummary&)>& visit);
+
+// The same batch (exactly one, whose records passed validateRecords) with its records section
+// compressed by `codec` instead (Kafka's broker does this for a topic whose compression.type
+// names a codec other than the batch's). The decompressed records stay byte for byte what they
+// were (offset deltas, timestamps, keys, values, headers), so does every header field but
+// Length, the codec bits of Attributes and the CRC, which is computed anew. Errors: CorruptMessage
+// when the section does not decompress, codec failures, MessageTooLarge above 2 GiB.
+[[nodiscard]] std::expected<std::vector<std::uint8_t>, Error>
+recompressBatch(std::span<const std::uint8_t> batch, Compression codec);
 
 } // namespace faultline::protocol

@@ -36,6 +36,13 @@ struct LogConfig {
     std::int32_t maxMessageBytes = 1048588;
     std::int32_t indexIntervalBytes = 4096;
     bool logAppendTime = false; // message.timestamp.type=LogAppendTime
+    // Read by the leader's checks of produced batches (broker::Partition, the Produce handler), as
+    // Kafka keeps them in its LogConfig; the log itself does not use them.
+    // message.timestamp.difference.max.ms (INT64_MAX = no check).
+    std::int64_t messageTimestampDifferenceMaxMs = INT64_MAX;
+    // compression.type: the codec the topic's batches are stored with; nullopt = "producer"
+    // (each batch keeps the producer's codec).
+    std::optional<protocol::Compression> compression;
 };
 
 struct LogOpenOptions {

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 namespace faultline::broker::handlers {
 
 using protocol::ErrorCode;
@@ -123,26 +125,88 @@ std::shared_ptr<const void> prepareProduce(protocol::Reader body, std::int16_t v
 
 namespace {
 
+// message.timestamp.difference.max.ms's default: no timestamp is checked.
+constexpr std::int64_t kNoTimestampCheck = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kNoTimestamp = -1; // Kafka's RecordBatch.NO_TIMESTAMP: never checked
+
+// Kafka's checks of each record of a produced batch (LogValidator.validateRecord).
+struct RecordChecks {
+    bool compacted = false; // cleanup.policy has "compact": every record needs a key
+    // message.timestamp.difference.max.ms of a CreateTime topic (LogAppendTime topics: none).
+    std::int64_t maxTimestampDifferenceMs = kNoTimestampCheck;
+    std::int64_t nowMs = 0;
+
+    [[nodiscard]] bool any() const {
+        return compacted || maxTimestampDifferenceMs != kNoTimestampCheck;
+    }
+};
+
+struct RecordsRefused {
+    ErrorCode code = ErrorCode::InvalidRecord;
+    std::string message;
+    std::vector<ProduceResponse::BatchIndexAndErrorMessage> recordErrors;
+};
+
 // Kafka refuses a batch with a record without a key on a compacted topic (cleanup.policy
-// "compact" or "compact,delete"): INVALID_RECORD, the record's index in record_errors. It checks
-// after the batch's own checks (CRC, record structure), whose errors win, and before the producer
-// state (sequence numbers). Returns the record error when `batch` is refused for that.
-std::optional<ProduceResponse::BatchIndexAndErrorMessage>
-refuseKeylessRecords(std::span<const std::uint8_t> batch, const BatchCheck& checked,
-                     const std::string& topic, std::int32_t partition) {
+// "compact" or "compact,delete"): INVALID_RECORD, the record's index in record_errors (the
+// engine names the first such record). On a CreateTime topic with
+// message.timestamp.difference.max.ms it refuses a batch with a record whose timestamp (unless -1)
+// is further than that from now: INVALID_TIMESTAMP, every such record in record_errors, and the
+// batch's error message Kafka's. A record without a key on a compacted topic is not checked for
+// its timestamp; one bad timestamp makes the batch's error INVALID_TIMESTAMP. Kafka checks after
+// the batch's own checks (CRC, record structure), whose errors win, and before the producer state
+// (sequence numbers). Returns why `batch` is refused, if it is.
+std::optional<RecordsRefused> refuseRecords(std::span<const std::uint8_t> batch,
+                                            const BatchCheck& checked, const RecordChecks& checks,
+                                            const std::string& topic, std::int32_t partition) {
     if (!checked.header || !checked.records || checked.header->isControl()) {
         return std::nullopt; // appendFromProducer answers with the batch's own error
     }
-    const auto index = protocol::firstRecordWithoutKey(batch);
-    if (!index) {
-        return std::nullopt;
+    const std::int64_t maxDifference = checks.maxTimestampDifferenceMs;
+    const bool checkTimestamps = maxDifference != kNoTimestampCheck;
+    // The window [now - max, now + max], saturated rather than wrapped (max >= 0 by validation).
+    const std::int64_t now = checks.nowMs;
+    const std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+    const std::int64_t highest = std::numeric_limits<std::int64_t>::max();
+    const std::int64_t earliest = now < lowest + maxDifference ? lowest : now - maxDifference;
+    const std::int64_t latest = now > highest - maxDifference ? highest : now + maxDifference;
+    RecordsRefused refused;
+    bool keyless = false;
+    bool badTimestamp = false;
+    protocol::forEachRecordSummary(batch, [&](const protocol::RecordSummary& record) {
+        if (checks.compacted && !record.hasKey) {
+            if (!keyless) {
+                keyless = true;
+                refused.recordErrors.push_back(
+                    {record.index,
+                     fmt::format("Compacted topic cannot accept message without key in topic "
+                                 "partition {}-{}.",
+                                 topic, partition)});
+            }
+            return checkTimestamps; // the first one is all a keyless refusal names
+        }
+        if (checkTimestamps && record.timestamp != kNoTimestamp &&
+            (record.timestamp < earliest || record.timestamp > latest)) {
+            badTimestamp = true;
+            refused.recordErrors.push_back(
+                {record.index,
+                 fmt::format("Timestamp {} of message with offset {} is out of range. The "
+                             "timestamp should be within [{}, {}]",
+                             record.timestamp, record.offset, earliest, latest)});
+        }
+        return true;
+    });
+    if (badTimestamp) {
+        refused.code = ErrorCode::InvalidTimestamp;
+        refused.message = "One or more records have been rejected due to invalid timestamp";
+        return refused;
     }
-    ProduceResponse::BatchIndexAndErrorMessage error;
-    error.batchIndex = *index;
-    error.batchIndexErrorMessage = fmt::format(
-        "Compacted topic cannot accept message without key in topic partition {}-{}.", topic,
-        partition);
-    return error;
+    if (keyless) {
+        refused.code = ErrorCode::InvalidRecord;
+        refused.message = *refused.recordErrors.front().batchIndexErrorMessage;
+        return refused;
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -225,15 +289,23 @@ void produce(RequestContext& ctx, Responder respond) {
             const BatchCheck* checked =
                 prepared != nullptr ? prepared->find(partData.records.bytes.data()) : nullptr;
             std::optional<BatchCheck> checkedHere; // when the preparer did not see this batch
-            if (cleanupPolicyIncludes("compact", topic->configs, cluster.brokerConfigs())) {
+            const storage::LogConfig& logConfig = partition->log().config();
+            RecordChecks recordChecks;
+            recordChecks.compacted =
+                cleanupPolicyIncludes("compact", topic->configs, cluster.brokerConfigs());
+            if (!logConfig.logAppendTime) {
+                recordChecks.maxTimestampDifferenceMs = logConfig.messageTimestampDifferenceMaxMs;
+            }
+            recordChecks.nowMs = now;
+            if (recordChecks.any()) {
                 if (checked == nullptr) {
                     checkedHere = checkProducerBatch(partData.records.bytes);
                     checked = &*checkedHere;
                 }
-                if (auto refused = refuseKeylessRecords(partData.records.bytes, *checked,
-                                                        topicData.name, partData.index)) {
-                    out.recordErrors.push_back(*refused);
-                    fail(ErrorCode::InvalidRecord, *refused->batchIndexErrorMessage);
+                if (auto refused = refuseRecords(partData.records.bytes, *checked, recordChecks,
+                                                 topicData.name, partData.index)) {
+                    out.recordErrors = std::move(refused->recordErrors);
+                    fail(refused->code, std::move(refused->message));
                     continue;
                 }
             }

@@ -1,7 +1,8 @@
 // Produce and fetch semantics of the in-process engine, spoken to with the project's own codec:
-// idempotent producer sequences and epochs, max.message.bytes, LogAppendTime, min.insync.replicas,
-// acks=0, pipelining behind a long-polling fetch, fetch errors, compressed and rejected batches,
-// topic auto-creation, DeleteRecords and OffsetForLeaderEpoch. Every check names the exact
+// idempotent producer sequences and epochs, max.message.bytes, LogAppendTime,
+// message.timestamp.difference.max.ms, compression.type, min.insync.replicas, acks=0, pipelining
+// behind a long-polling fetch, fetch errors, compressed and rejected batches, topic auto-creation,
+// DeleteRecords and OffsetForLeaderEpoch. Every check names the exact
 // Kafka error code.
 #include "engine/broker/cluster.h"
 #include "engine/broker/engine.h"
@@ -24,8 +25,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <string>
 
 using namespace faultline;
 using Client = testing::KafkaTestClient;
@@ -42,6 +45,7 @@ constexpr std::int16_t kUnknownTopicOrPartition = 3;
 constexpr std::int16_t kLeaderNotAvailable = 5;
 constexpr std::int16_t kNotLeaderOrFollower = 6;
 constexpr std::int16_t kMessageTooLarge = 10;
+constexpr std::int16_t kInvalidTimestamp = 32;
 constexpr std::int16_t kNotEnoughReplicas = 19;
 constexpr std::int16_t kOutOfOrderSequenceNumber = 45;
 constexpr std::int16_t kInvalidProducerEpoch = 47;
@@ -715,6 +719,345 @@ private slots:
         const auto accepted = produce(topic, 0, batchOf(records, options), 1);
         QCOMPARE(int(accepted.errorCode), int(kNone));
         QCOMPARE(accepted.baseOffset, qint64(appended));
+    }
+
+    // message.timestamp.difference.max.ms (Kafka's LogValidator.validateTimestamp): on a
+    // CreateTime topic a record timestamped further than that from now is refused with
+    // INVALID_TIMESTAMP, every such record's index in record_errors, nothing appended, in
+    // compressed batches too. The default checks nothing; LogAppendTime topics are not checked.
+    void timestampDifference_data() {
+        QTest::addColumn<QString>("window"); // the topic's config, "" = the default
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<protocol::Compression>("compression");
+        QTest::addColumn<int>("oldIndex");    // record timestamped an hour ago, -1 = none
+        QTest::addColumn<int>("futureIndex"); // record timestamped in an hour, -1 = none
+        QTest::addColumn<qint64>("nearMs");   // every other record: now + i + nearMs
+        QTest::addColumn<int>("expectedError");
+        const auto none = protocol::Compression::None;
+        const auto lz4 = protocol::Compression::Lz4;
+        QTest::newRow("within the window, 30 s old")
+            << "60000"
+            << "CreateTime" << none << -1 << -1 << qint64(-30000) << int(kNone);
+        QTest::newRow("within the window, 30 s ahead")
+            << "60000"
+            << "CreateTime" << none << -1 << -1 << qint64(30000) << int(kNone);
+        QTest::newRow("an hour old")
+            << "60000"
+            << "CreateTime" << none << 1 << -1 << qint64(0) << int(kInvalidTimestamp);
+        QTest::newRow("an hour ahead")
+            << "60000"
+            << "CreateTime" << none << -1 << 3 << qint64(0) << int(kInvalidTimestamp);
+        QTest::newRow("both, every one named")
+            << "60000"
+            << "CreateTime" << none << 0 << 2 << qint64(0) << int(kInvalidTimestamp);
+        QTest::newRow("lz4 batch, one record old")
+            << "60000"
+            << "CreateTime" << lz4 << 2 << -1 << qint64(0) << int(kInvalidTimestamp);
+        QTest::newRow("default: no check")
+            << ""
+            << "CreateTime" << none << 0 << 3 << qint64(0) << int(kNone);
+        QTest::newRow("LogAppendTime: no check")
+            << "60000"
+            << "LogAppendTime" << none << 0 << 3 << qint64(0) << int(kNone);
+    }
+
+    void timestampDifference() {
+        QFETCH(QString, window);
+        QFETCH(QString, type);
+        QFETCH(protocol::Compression, compression);
+        QFETCH(int, oldIndex);
+        QFETCH(int, futureIndex);
+        QFETCH(qint64, nearMs);
+        QFETCH(int, expectedError);
+        const std::string topic = uniqueName("ts-window").toStdString();
+        std::map<std::string, std::string> configs{{"message.timestamp.type", type.toStdString()}};
+        if (!window.isEmpty()) {
+            configs["message.timestamp.difference.max.ms"] = window.toStdString();
+        }
+        QCOMPARE(createTopic(topic, 1, 3, configs), kNone);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        auto records = makeRecords(4, now + nearMs);
+        constexpr std::int64_t kHour = 3600 * 1000;
+        std::map<int, std::int64_t> bad; // index -> timestamp
+        if (oldIndex >= 0) {
+            bad[oldIndex] = now - kHour;
+        }
+        if (futureIndex >= 0) {
+            bad[futureIndex] = now + kHour;
+        }
+        for (const auto& [index, timestamp] : bad) {
+            records[static_cast<std::size_t>(index)].timestamp = timestamp;
+        }
+        protocol::BatchBuildOptions options;
+        options.compression = compression;
+        const auto r = produce(topic, 0, batchOf(records, options), 1);
+        QCOMPARE(int(r.errorCode), expectedError);
+        if (expectedError == kInvalidTimestamp) {
+            QCOMPARE(
+                r.errorMessage.value_or(""),
+                std::string("One or more records have been rejected due to invalid timestamp"));
+            QCOMPARE(r.recordErrors.size(), bad.size());
+            auto it = bad.begin();
+            for (const auto& error : r.recordErrors) {
+                QCOMPARE(error.batchIndex, it->first);
+                // "Timestamp <ts> of message with offset <o> is out of range. The timestamp
+                // should be within [<now - max>, <now + max>]": the window is around the
+                // broker's now, which the test only brackets.
+                const std::string message = error.batchIndexErrorMessage.value_or("");
+                const std::string head = "Timestamp " + std::to_string(it->second) +
+                                         " of message with offset " + std::to_string(it->first) +
+                                         " is out of range. The timestamp should be within [";
+                QVERIFY2(message.starts_with(head), message.c_str());
+                const std::string bounds = message.substr(head.size());
+                const std::size_t comma = bounds.find(", ");
+                QVERIFY(comma != std::string::npos && bounds.ends_with("]"));
+                const std::int64_t earliest = std::stoll(bounds.substr(0, comma));
+                const std::int64_t latest = std::stoll(bounds.substr(comma + 2));
+                QCOMPARE(latest - earliest, qint64(2 * 60000));
+                QVERIFY(earliest + 60000 >= now);
+                QVERIFY(earliest + 60000 <= QDateTime::currentMSecsSinceEpoch());
+                ++it;
+            }
+        } else {
+            QVERIFY(r.recordErrors.empty());
+        }
+        const std::int64_t appended = expectedError == kNone ? 4 : 0;
+        QCOMPARE(listOffset(topic, 0, -1), qint64(appended));
+    }
+
+    // The broker's log.message.timestamp.difference.max.ms is the topic config's default.
+    void brokerTimestampDifferenceIsTheDefault() {
+        QTemporaryDir dir;
+        auto engine =
+            startEngine(dir.path(), {{"log.message.timestamp.difference.max.ms", "60000"}});
+        QVERIFY(engine);
+        QCOMPARE(engine->view().brokers.size(), std::size_t{3});
+        std::swap(engine, m_engine);
+        m_clients.clear();
+        const std::string topic = uniqueName("ts-broker").toStdString();
+        const std::int16_t created = createTopic(topic, 1, 3);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        const auto refused = produce(topic, 0, batchOf(makeRecords(2, now - 3600 * 1000)), 1);
+        const auto accepted = produce(topic, 0, batchOf(makeRecords(2, now)), 1);
+        std::swap(engine, m_engine);
+        m_clients.clear();
+        engine->stop();
+        QCOMPARE(created, kNone);
+        QCOMPARE(int(refused.errorCode), int(kInvalidTimestamp));
+        QCOMPARE(refused.recordErrors.size(), std::size_t{2});
+        QCOMPARE(int(accepted.errorCode), int(kNone));
+        QCOMPARE(accepted.baseOffset, qint64(0));
+    }
+
+    // On a compacted topic with a timestamp window, Kafka checks a record's key first (a keyless
+    // record is not checked for its timestamp) and answers INVALID_TIMESTAMP when any timestamp
+    // is bad, naming every bad record.
+    void keylessAndOldRecordsOnCompactedTopic() {
+        const std::string topic = uniqueName("ts-compact").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3,
+                             {{"cleanup.policy", "compact"},
+                              {"message.timestamp.difference.max.ms", "60000"}}),
+                 kNone);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        auto records = makeRecords(4, now);
+        records[0].key.reset();
+        records[0].timestamp = now - 3600 * 1000;
+        records[2].timestamp = now - 3600 * 1000;
+        const auto r = produce(topic, 0, batchOf(records), 1);
+        QCOMPARE(int(r.errorCode), int(kInvalidTimestamp));
+        QCOMPARE(r.recordErrors.size(), std::size_t{2});
+        QCOMPARE(r.recordErrors[0].batchIndex, 0);
+        QVERIFY(
+            r.recordErrors[0].batchIndexErrorMessage.value_or("").starts_with("Compacted topic"));
+        QCOMPARE(r.recordErrors[1].batchIndex, 2);
+        QVERIFY(r.recordErrors[1].batchIndexErrorMessage.value_or("").starts_with("Timestamp "));
+        // Only keyless: the keyless refusal as before.
+        records[0].timestamp = now;
+        records[2].timestamp = now;
+        const auto keyless = produce(topic, 0, batchOf(records), 1);
+        QCOMPARE(int(keyless.errorCode), int(kInvalidRecord));
+        QCOMPARE(keyless.recordErrors.size(), std::size_t{1});
+        QCOMPARE(keyless.recordErrors[0].batchIndex, 0);
+        QCOMPARE(listOffset(topic, 0, -1), qint64(0));
+    }
+
+    // compression.type: 'producer' (the default) keeps the producer's codec; 'uncompressed' and
+    // each codec name make the broker re-compress a batch of another codec (Kafka's
+    // LogValidator). The stored batch has the topic's codec, a valid CRC, the producer's header
+    // fields, and the same records (offsets, timestamps, keys, values, headers); the followers
+    // store the leader's bytes.
+    void topicCompressionType_data() {
+        using C = protocol::Compression;
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<protocol::Compression>("produced");
+        QTest::addColumn<protocol::Compression>("stored");
+        QTest::addColumn<bool>("appendTime");
+        QTest::newRow("gzip <- none") << "gzip" << C::None << C::Gzip << false;
+        QTest::newRow("gzip <- lz4") << "gzip" << C::Lz4 << C::Gzip << false;
+        QTest::newRow("snappy <- none") << "snappy" << C::None << C::Snappy << false;
+        QTest::newRow("lz4 <- gzip") << "lz4" << C::Gzip << C::Lz4 << false;
+        QTest::newRow("zstd <- snappy") << "zstd" << C::Snappy << C::Zstd << false;
+        QTest::newRow("uncompressed <- zstd") << "uncompressed" << C::Zstd << C::None << false;
+        QTest::newRow("uncompressed <- gzip") << "uncompressed" << C::Gzip << C::None << false;
+        QTest::newRow("gzip <- gzip") << "gzip" << C::Gzip << C::Gzip << false;
+        QTest::newRow("producer <- lz4") << "producer" << C::Lz4 << C::Lz4 << false;
+        QTest::newRow("producer <- none") << "producer" << C::None << C::None << false;
+        QTest::newRow("gzip <- none, LogAppendTime") << "gzip" << C::None << C::Gzip << true;
+    }
+
+    void topicCompressionType() {
+        QFETCH(QString, type);
+        QFETCH(protocol::Compression, produced);
+        QFETCH(protocol::Compression, stored);
+        QFETCH(bool, appendTime);
+        const std::string topic = uniqueName("compression-type").toStdString();
+        QCOMPARE(
+            createTopic(topic, 1, 3,
+                        {{"compression.type", type.toStdString()},
+                         {"message.timestamp.type", appendTime ? "LogAppendTime" : "CreateTime"}}),
+            kNone);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        // A first batch so the row's batch lands at a non-zero offset.
+        QCOMPARE(produce(topic, 0, batchOf(makeRecords(2, now))).errorCode, kNone);
+        auto records = makeRecords(20, now - 5000, 64);
+        records[3].value.reset();
+        records[4].headers.push_back(protocol::RecordHeader{"null-header", std::nullopt});
+        records[5].key.reset();
+        protocol::BatchBuildOptions options;
+        options.compression = produced;
+        options.producerId = 4242;
+        options.producerEpoch = 3;
+        options.baseSequence = 0;
+        const auto batch = batchOf(records, options);
+        const auto sent = protocol::parseBatchHeader(batch);
+        QVERIFY(sent.has_value());
+        const auto r = produce(topic, 0, batch, -1);
+        QCOMPARE(r.errorCode, kNone);
+        QCOMPARE(r.baseOffset, qint64(2));
+
+        auto part = fetch(leader(topic), topic, 0, 2);
+        QCOMPARE(part.errorCode, kNone);
+        std::vector<std::uint8_t> fetched(part.recordSet.bytes.begin(), part.recordSet.bytes.end());
+        QVERIFY(protocol::validateBatch(fetched).has_value());
+        QVERIFY(protocol::validateRecords(fetched).has_value());
+        const auto header = protocol::parseBatchHeader(fetched);
+        QVERIFY(header.has_value());
+        QCOMPARE(header->totalSize(), fetched.size());
+        QCOMPARE(header->compression(), stored);
+        QCOMPARE(header->baseOffset, qint64(2));
+        QVERIFY(header->partitionLeaderEpoch >= 0);
+        QCOMPARE(header->producerId, sent->producerId);
+        QCOMPARE(header->producerEpoch, sent->producerEpoch);
+        QCOMPARE(header->baseSequence, sent->baseSequence);
+        QCOMPARE(header->isTransactional(), sent->isTransactional());
+        QCOMPARE(header->lastOffsetDelta, sent->lastOffsetDelta);
+        QCOMPARE(header->recordCount, sent->recordCount);
+        QCOMPARE(header->baseTimestamp, sent->baseTimestamp);
+        QCOMPARE(header->logAppendTime(), appendTime);
+        QCOMPARE(header->maxTimestamp, appendTime ? r.logAppendTimeMs : sent->maxTimestamp);
+        if (produced == stored) {
+            QCOMPARE(fetched.size(), batch.size()); // stored as received
+            QVERIFY(std::equal(fetched.begin() + 61, fetched.end(), batch.begin() + 61));
+        }
+        auto decoded = protocol::decodeRecords(fetched);
+        QVERIFY(decoded.has_value());
+        QCOMPARE(decoded->size(), records.size());
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            auto expected = records[i];
+            expected.offset = 2 + static_cast<std::int64_t>(i);
+            if (appendTime) {
+                expected.timestamp = r.logAppendTimeMs;
+            }
+            QCOMPARE(decoded->at(i), expected);
+        }
+        // Every replica holds the leader's bytes (followers copy them after the produce handler
+        // returned, from the re-compressed batch's own storage).
+        std::vector<std::vector<std::uint8_t>> replicas;
+        m_engine->inspect([&](broker::Cluster& c) {
+            for (std::int32_t b = 1; b <= 3; ++b) {
+                if (broker::Partition* p = c.partition(b, topic, 0)) {
+                    auto read = p->log().read(2, 1 << 20, INT64_MAX, true);
+                    replicas.push_back(read && read->bytes ? *read->bytes
+                                                           : std::vector<std::uint8_t>{});
+                }
+            }
+        });
+        QCOMPARE(replicas.size(), std::size_t{3});
+        for (const auto& bytes : replicas) {
+            QCOMPARE(bytes, fetched);
+        }
+    }
+
+    // An idempotent producer's batches re-compressed for a gzip topic: sequences are checked and
+    // a re-sent batch is answered as a duplicate with its first offsets, as for stored-as-sent.
+    void idempotenceOnRecompressedBatches() {
+        const std::string topic = uniqueName("compression-idempotent").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3, {{"compression.type", "gzip"}}), kNone);
+        protocol::InitProducerIdRequest init;
+        init.transactionalId = std::nullopt;
+        init.transactionTimeoutMs = 60000;
+        const auto id = to(1).request<protocol::InitProducerIdResponse>(4, init);
+        QCOMPARE(id.errorCode, kNone);
+        const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+        auto batchAt = [&](std::int32_t seq) {
+            protocol::BatchBuildOptions options;
+            options.producerId = id.producerId;
+            options.producerEpoch = id.producerEpoch;
+            options.baseSequence = seq;
+            return batchOf(makeRecords(3, now, 8, "seq" + std::to_string(seq) + "-"), options);
+        };
+        const auto first = batchAt(0);
+        const auto second = batchAt(3);
+        QCOMPARE(produce(topic, 0, first).baseOffset, qint64(0));
+        QCOMPARE(produce(topic, 0, second).baseOffset, qint64(3));
+        for (const auto* again : {&first, &second}) {
+            const auto duplicate = produce(topic, 0, *again);
+            QCOMPARE(int(duplicate.errorCode), int(kNone));
+            QCOMPARE(duplicate.baseOffset, again == &first ? qint64(0) : qint64(3));
+        }
+        QCOMPARE(int(produce(topic, 0, batchAt(9)).errorCode), int(kOutOfOrderSequenceNumber));
+        QCOMPARE(listOffset(topic, 0, -1), qint64(6));
+        auto part = fetch(leader(topic), topic, 0, 0);
+        const auto header = protocol::parseBatchHeader(part.recordSet.bytes);
+        QVERIFY(header.has_value());
+        QCOMPARE(header->compression(), protocol::Compression::Gzip);
+        QCOMPARE(protocol::decodeRecords(part.recordSet.bytes)->size(), std::size_t{6});
+    }
+
+    // max.message.bytes applies to the batch as produced and to the batch as stored: Kafka
+    // refuses (MESSAGE_TOO_LARGE) a batch that is too large either before or after it
+    // re-compressed it.
+    void maxMessageBytesOnRecompressedBatches_data() {
+        using C = protocol::Compression;
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<protocol::Compression>("produced");
+        QTest::addColumn<int>("expectedError");
+        QTest::newRow("gzip batch fits, uncompressed it does not")
+            << "uncompressed" << C::Gzip << int(kMessageTooLarge);
+        QTest::newRow("too large as produced, would fit as gzip")
+            << "gzip" << C::None << int(kMessageTooLarge);
+        QTest::newRow("gzip batch kept as produced") << "producer" << C::Gzip << int(kNone);
+        QTest::newRow("gzip batch, gzip topic") << "gzip" << C::Gzip << int(kNone);
+    }
+
+    void maxMessageBytesOnRecompressedBatches() {
+        QFETCH(QString, type);
+        QFETCH(protocol::Compression, produced);
+        QFETCH(int, expectedError);
+        const std::string topic = uniqueName("compression-max-bytes").toStdString();
+        QCOMPARE(
+            createTopic(topic, 1, 3,
+                        {{"compression.type", type.toStdString()}, {"max.message.bytes", "1000"}}),
+            kNone);
+        // 2000 bytes of 'x': far below 1000 bytes compressed, far above uncompressed.
+        const auto records = makeRecords(1, QDateTime::currentMSecsSinceEpoch(), 2000);
+        protocol::BatchBuildOptions options;
+        options.compression = produced;
+        const auto batch = batchOf(records, options);
+        QCOMPARE(batch.size() > 1000, produced == protocol::Compression::None);
+        const auto r = produce(topic, 0, batch, 1);
+        QCOMPARE(int(r.errorCode), expectedError);
+        QCOMPARE(listOffset(topic, 0, -1), qint64(expectedError == kNone ? 1 : 0));
     }
 
     void autoCreation_data() {

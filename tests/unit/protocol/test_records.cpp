@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QTest>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <span>
@@ -681,6 +682,99 @@ private slots:
         QCOMPARE((*decoded)[2].timestamp, std::int64_t{1002});
         QCOMPARE((*decoded)[2].value, std::optional(bytes("c")));
         QVERIFY(!(*decoded)[2].key.has_value());
+    }
+
+    // recompressBatch (a topic's compression.type): every codec to every codec, the records
+    // section the same once decompressed, every header field the same but Length, the codec
+    // bits and the CRC.
+    void recompressBatchKeepsEverything_data() {
+        QTest::addColumn<Compression>("from");
+        QTest::addColumn<Compression>("to");
+        for (Compression from : kCodecs) {
+            for (Compression to : kCodecs) {
+                QTest::addRow("%s-to-%s", compressionName(from), compressionName(to)) << from << to;
+            }
+        }
+    }
+
+    void recompressBatchKeepsEverything() {
+        QFETCH(Compression, from);
+        QFETCH(Compression, to);
+        BatchBuildOptions options;
+        options.compression = from;
+        options.baseOffset = 77;
+        options.producerId = 4242;
+        options.producerEpoch = 7;
+        options.baseSequence = 99;
+        options.transactional = true;
+        options.partitionLeaderEpoch = 12;
+        options.baseTimestamp = 900; // not the first record's timestamp: kept as it is
+        const auto records = mixedRecords();
+        const Bytes batch = mustBuild(records, options);
+        auto rebuilt = recompressBatch(batch, to);
+        QVERIFY2(rebuilt.has_value(), rebuilt ? "" : rebuilt.error().message.c_str());
+        const Bytes& out = *rebuilt;
+        QVERIFY(validateBatch(out).has_value());
+        QVERIFY(validateRecords(out).has_value());
+        QCOMPARE(readBe<std::int32_t>(out, 8), static_cast<std::int32_t>(out.size() - 12));
+        QCOMPARE(readBe<std::uint32_t>(out, 17), crc32c(std::span(out).subspan(21)));
+        QCOMPARE(readBe<std::int16_t>(out, 21), static_cast<std::int16_t>(0x10 | int(to)));
+        // BaseOffset, PartitionLeaderEpoch, Magic; LastOffsetDelta .. RecordCount.
+        QVERIFY(std::equal(out.begin(), out.begin() + 8, batch.begin()));
+        QVERIFY(std::equal(out.begin() + 12, out.begin() + 17, batch.begin() + 12));
+        QVERIFY(std::equal(out.begin() + 23, out.begin() + 61, batch.begin() + 23));
+        const auto plain = [](const Bytes& b) {
+            const auto codec = static_cast<Compression>(readBe<std::int16_t>(b, 21) & 0x07);
+            const auto section = std::span(b).subspan(61);
+            return codec == Compression::None ? Bytes(section.begin(), section.end())
+                                              : decompress(codec, section).value_or(Bytes{});
+        };
+        QCOMPARE(plain(out), plain(batch));
+        QVERIFY(!plain(out).empty());
+        if (from == to) {
+            QCOMPARE(out.size(), batch.size());
+        }
+        auto decoded = decodeRecords(out);
+        QVERIFY(decoded.has_value());
+        QCOMPARE(*decoded, *decodeRecords(batch));
+    }
+
+    // forEachRecordSummary: index, offset, timestamp and key presence of each record, compressed
+    // or not; stops when asked to.
+    void recordSummaries_data() {
+        QTest::addColumn<Compression>("codec");
+        for (Compression codec : kCodecs) {
+            QTest::addRow("%s", compressionName(codec)) << codec;
+        }
+    }
+
+    void recordSummaries() {
+        QFETCH(Compression, codec);
+        BatchBuildOptions options;
+        options.compression = codec;
+        options.baseOffset = 10;
+        const std::vector<Record> records{
+            rec(2000, bytes("a"), bytes("1")), rec(-1, std::nullopt, bytes("2")),
+            rec(1990, Bytes{}, std::nullopt), rec(2500, std::nullopt, bytes("4"))};
+        const Bytes batch = mustBuild(records, options);
+        std::vector<RecordSummary> seen;
+        forEachRecordSummary(batch, [&](const RecordSummary& r) {
+            seen.push_back(r);
+            return true;
+        });
+        QCOMPARE(seen.size(), records.size());
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            QCOMPARE(seen[i].index, static_cast<std::int32_t>(i));
+            QCOMPARE(seen[i].offset, 10 + static_cast<std::int64_t>(i));
+            QCOMPARE(seen[i].timestamp, records[i].timestamp);
+            QCOMPARE(seen[i].hasKey, records[i].key.has_value());
+        }
+        int visits = 0;
+        forEachRecordSummary(batch, [&](const RecordSummary& r) {
+            ++visits;
+            return r.hasKey;
+        });
+        QCOMPARE(visits, 2);
     }
 
     void buildRejectsEmpty() {
