@@ -132,6 +132,13 @@ struct ClusterAccess {
     static void recordPartition(Cluster& c, const std::string& topic, const PartitionMeta& p);
     static void recordTopicDeleted(Cluster& c, const std::string& topic, const protocol::Uuid& id);
     static void recordBrokerConfigs(Cluster& c);
+    // Stored broker configs: the dynamic set ("dynamicBrokerConfigs"), or from data written
+    // before it was kept apart, the effective set ("brokerConfigs"), in which the startup values
+    // of that run cannot be told from dynamic ones: then the keys given at startup now are
+    // taken as static (those values won at load before).
+    static void loadBrokerConfigs(Cluster& c, const nlohmann::json& j, const char* legacyKey);
+    // Sets the dynamic broker configs; the effective set is them over the startup ones.
+    static void setDynamicBrokerConfigs(Cluster& c, std::map<std::string, std::string> configs);
     static void recordProducerId(Cluster& c);
 
     static std::expected<void, protocol::Error> openReplica(Cluster& c, std::int32_t brokerId,
@@ -381,7 +388,8 @@ nlohmann::json ClusterAccess::snapshotJson(const Cluster& c) {
     j["version"] = 1;
     j["clusterId"] = c.m_clusterId;
     j["nextProducerId"] = c.m_impl->nextProducerId;
-    j["brokerConfigs"] = c.m_brokerConfigs;
+    j["dynamicBrokerConfigs"] = c.m_dynamicBrokerConfigs;
+    j["brokerConfigs"] = c.m_brokerConfigs; // the effective set, as earlier versions read it
     nlohmann::json brokers = nlohmann::json::array();
     for (const auto& b : c.m_brokers) {
         brokers.push_back({{"id", b.id}, {"fd", b.faultDomain}, {"ud", b.updateDomain}, {"rack", b.rack}});
@@ -421,11 +429,7 @@ TopicMeta ClusterAccess::parseTopic(const nlohmann::json& jt) {
 void ClusterAccess::loadMetadata(Cluster& c, const nlohmann::json& j) {
     c.m_clusterId = j.value("clusterId", c.m_clusterId);
     c.m_impl->nextProducerId = j.value("nextProducerId", c.m_impl->nextProducerId);
-    if (j.contains("brokerConfigs")) {
-        for (const auto& [k, v] : j["brokerConfigs"].items()) {
-            c.m_brokerConfigs.try_emplace(k, v.get<std::string>()); // options win over stored
-        }
-    }
+    loadBrokerConfigs(c, j, "brokerConfigs");
     for (const auto& jt : j.value("topics", nlohmann::json::array())) {
         TopicMeta t = parseTopic(jt);
         c.m_topics.insert_or_assign(t.name, std::move(t));
@@ -455,10 +459,7 @@ void ClusterAccess::applyChange(Cluster& c, const nlohmann::json& change) {
             c.m_topics.erase(it);
         }
     } else if (op == "brokerConfigs") {
-        c.m_brokerConfigs = c.m_options.brokerConfigs;
-        for (const auto& [k, v] : change.at("configs").items()) {
-            c.m_brokerConfigs.try_emplace(k, v.get<std::string>());
-        }
+        loadBrokerConfigs(c, change, "configs");
     } else if (op == "producerId") {
         c.m_impl->nextProducerId =
             std::max(c.m_impl->nextProducerId, change.at("next").get<std::int64_t>());
@@ -513,7 +514,36 @@ void ClusterAccess::recordTopicDeleted(Cluster& c, const std::string& topic,
 }
 
 void ClusterAccess::recordBrokerConfigs(Cluster& c) {
-    recordChange(c, {{"op", "brokerConfigs"}, {"configs", c.m_brokerConfigs}});
+    recordChange(c, {{"op", "brokerConfigs"},
+                     {"dynamicBrokerConfigs", c.m_dynamicBrokerConfigs},
+                     {"configs", c.m_brokerConfigs}}); // the effective set, for earlier versions
+}
+
+void ClusterAccess::loadBrokerConfigs(Cluster& c, const nlohmann::json& j, const char* legacyKey) {
+    std::map<std::string, std::string> dynamic;
+    if (j.contains("dynamicBrokerConfigs")) {
+        for (const auto& [k, v] : j["dynamicBrokerConfigs"].items()) {
+            dynamic.emplace(k, v.get<std::string>());
+        }
+    } else if (j.contains(legacyKey)) {
+        for (const auto& [k, v] : j[legacyKey].items()) {
+            if (!c.m_options.brokerConfigs.contains(k)) {
+                dynamic.emplace(k, v.get<std::string>());
+            }
+        }
+    } else {
+        return;
+    }
+    setDynamicBrokerConfigs(c, std::move(dynamic));
+}
+
+void ClusterAccess::setDynamicBrokerConfigs(Cluster& c,
+                                            std::map<std::string, std::string> configs) {
+    c.m_dynamicBrokerConfigs = std::move(configs);
+    c.m_brokerConfigs = c.m_dynamicBrokerConfigs;
+    for (const auto& [name, value] : c.m_options.brokerConfigs) {
+        c.m_brokerConfigs.try_emplace(name, value); // a dynamic value wins, as in Kafka
+    }
 }
 
 void ClusterAccess::recordProducerId(Cluster& c) {
@@ -1308,10 +1338,7 @@ Cluster::alterBrokerConfigs(std::map<std::string, std::string> overrides, bool v
     if (validateOnly) {
         return {};
     }
-    m_brokerConfigs = std::move(overrides);
-    for (const auto& [name, value] : m_options.brokerConfigs) {
-        m_brokerConfigs.try_emplace(name, value);
-    }
+    ClusterAccess::setDynamicBrokerConfigs(*this, std::move(overrides));
     for (auto& [b, replicas] : m_impl->replicas) {
         for (auto& [key, p] : replicas) {
             if (const TopicMeta* t = topic(key.first)) {

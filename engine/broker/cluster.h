@@ -74,7 +74,17 @@ public:
     [[nodiscard]] const std::string& clusterId() const { return m_clusterId; }
     [[nodiscard]] const std::filesystem::path& dataDir() const { return m_dataDir; }
     // Broker-level config overrides (cluster-wide in the sandbox) and typed lookups with defaults.
+    // brokerConfigs() is the effective set: the dynamic ones (AlterConfigs and
+    // IncrementalAlterConfigs on a broker resource, kept in the metadata) over the startup ones
+    // (EngineOptions::brokerConfigs, `--config`), as Kafka layers its dynamic configs over
+    // server.properties. DescribeConfigs reports them as sources 3 and 4.
     [[nodiscard]] const std::map<std::string, std::string>& brokerConfigs() const { return m_brokerConfigs; }
+    [[nodiscard]] const std::map<std::string, std::string>& dynamicBrokerConfigs() const {
+        return m_dynamicBrokerConfigs;
+    }
+    [[nodiscard]] const std::map<std::string, std::string>& staticBrokerConfigs() const {
+        return m_options.brokerConfigs;
+    }
     [[nodiscard]] std::string brokerConfig(std::string_view name) const;
     [[nodiscard]] std::int64_t brokerConfigInt(std::string_view name) const;
     [[nodiscard]] bool brokerConfigBool(std::string_view name) const;
@@ -94,6 +104,7 @@ public:
     // Replaces the topic's whole override set (AlterConfigs); IncrementalAlterConfigs computes the set first.
     [[nodiscard]] std::expected<void, protocol::Error>
     alterTopicConfigs(std::string_view topic, std::map<std::string, std::string> overrides, bool validateOnly);
+    // Replaces the whole dynamic broker config set (the startup values stay under it).
     [[nodiscard]] std::expected<void, protocol::Error>
     alterBrokerConfigs(std::map<std::string, std::string> overrides, bool validateOnly);
     // Auto-creation (auto.create.topics.enable): creates `name` with the defaults; true if it exists now.
@@ -122,7 +133,8 @@ private:
     std::vector<BrokerInfo> m_brokers;
     std::int32_t m_controllerId = -1;
     std::string m_clusterId;
-    std::map<std::string, std::string> m_brokerConfigs;
+    std::map<std::string, std::string> m_brokerConfigs;        // effective: dynamic over static
+    std::map<std::string, std::string> m_dynamicBrokerConfigs; // AlterConfigs on a broker
     std::map<std::string, TopicMeta, std::less<>> m_topics;
     std::unique_ptr<Impl> m_impl;
     friend struct ClusterAccess;

@@ -19,9 +19,7 @@ using protocol::makeError;
 
 constexpr const char* kLongMax = "9223372036854775807";
 
-// A broker config set in the sandbox's cluster-wide map: Kafka reports such values (set for every
-// broker at once, `kafka-configs --entity-default`) as DYNAMIC_DEFAULT_BROKER_CONFIG.
-constexpr ConfigSource kBrokerSetSource = ConfigSource::DynamicDefaultBrokerConfig;
+const std::map<std::string, std::string> kNoConfigs;
 
 ConfigDef def(std::string name, ConfigType type, std::string defaultValue, std::string synonym,
               std::string documentation) {
@@ -634,39 +632,96 @@ validateTopicConfigs(const std::map<std::string, std::string>& overrides) {
     return {};
 }
 
-EffectiveConfig effectiveTopicConfig(const ConfigDef& d,
-                                     const std::map<std::string, std::string>& overrides,
-                                     const std::map<std::string, std::string>& brokerConfigs) {
+namespace {
+
+// The value of broker config `name` and the layer it comes from: a dynamic value wins over the
+// startup one (Kafka layers its dynamic configs over server.properties).
+std::optional<ConfigSynonym> lookupBroker(const BrokerConfigLayers& layers, std::string_view name) {
     bool found = false;
-    if (auto v = lookup(overrides, d.name, found); found) {
-        return {std::move(v), ConfigSource::DynamicTopicConfig};
+    if (auto v = lookup(layers.dynamicDefault, name, found); found) {
+        return ConfigSynonym{std::string(name), std::move(v),
+                             ConfigSource::DynamicDefaultBrokerConfig};
     }
-    for (const auto& link : topicChain(d)) {
-        if (auto v = lookup(brokerConfigs, link.name, found); found) {
-            return {scaled(v, link.factor), kBrokerSetSource};
-        }
+    if (auto v = lookup(layers.startup, name, found); found) {
+        return ConfigSynonym{std::string(name), std::move(v), ConfigSource::StaticBrokerConfig};
     }
-    return {d.defaultValue, ConfigSource::DefaultConfig};
+    return std::nullopt;
 }
 
-EffectiveConfig effectiveBrokerConfig(const ConfigDef& d,
-                                      const std::map<std::string, std::string>& brokerConfigs) {
+EffectiveConfig firstSet(const std::vector<ChainLink>& chain, const BrokerConfigLayers& layers,
+                         const std::string& defaultValue) {
+    for (const auto& link : chain) {
+        if (auto set = lookupBroker(layers, link.name)) {
+            return {scaled(set->value, link.factor), set->source};
+        }
+    }
+    return {defaultValue, ConfigSource::DefaultConfig};
+}
+
+// Kafka's order (DescribeConfigs' synonyms): every set name of the chain from the dynamic
+// layer, then every one from the startup layer, then the default of the chain's last name.
+void appendBrokerSynonyms(const std::vector<ChainLink>& chain, const BrokerConfigLayers& layers,
+                          const std::string& fallbackDefault, std::vector<ConfigSynonym>& out) {
+    for (const auto* layer : {&layers.dynamicDefault, &layers.startup}) {
+        const auto source = layer == &layers.dynamicDefault
+                                ? ConfigSource::DynamicDefaultBrokerConfig
+                                : ConfigSource::StaticBrokerConfig;
+        for (const auto& link : chain) {
+            bool found = false;
+            if (auto v = lookup(*layer, link.name, found); found) {
+                out.push_back({link.name, std::move(v), source});
+            }
+        }
+    }
+    const ConfigDef* last = findBrokerConfig(chain.back().name);
+    out.push_back({chain.back().name, last != nullptr ? last->defaultValue : fallbackDefault,
+                   ConfigSource::DefaultConfig});
+}
+
+std::vector<ChainLink> brokerChainOf(const ConfigDef& d) {
     auto chain = brokerChain(d.name);
     if (chain.empty()) {
         chain.push_back({d.name.c_str(), 1});
     }
+    return chain;
+}
+
+} // namespace
+
+EffectiveConfig effectiveTopicConfig(const ConfigDef& d,
+                                     const std::map<std::string, std::string>& overrides,
+                                     const std::map<std::string, std::string>& brokerConfigs) {
+    return effectiveTopicConfig(d, overrides, BrokerConfigLayers{brokerConfigs, kNoConfigs});
+}
+
+EffectiveConfig effectiveTopicConfig(const ConfigDef& d,
+                                     const std::map<std::string, std::string>& overrides,
+                                     const BrokerConfigLayers& broker) {
     bool found = false;
-    for (const auto& link : chain) {
-        if (auto v = lookup(brokerConfigs, link.name, found); found) {
-            return {scaled(v, link.factor), kBrokerSetSource};
-        }
+    if (auto v = lookup(overrides, d.name, found); found) {
+        return {std::move(v), ConfigSource::DynamicTopicConfig};
     }
-    return {d.defaultValue, ConfigSource::DefaultConfig};
+    return firstSet(topicChain(d), broker, d.defaultValue);
+}
+
+EffectiveConfig effectiveBrokerConfig(const ConfigDef& d,
+                                      const std::map<std::string, std::string>& brokerConfigs) {
+    return effectiveBrokerConfig(d, BrokerConfigLayers{brokerConfigs, kNoConfigs});
+}
+
+EffectiveConfig effectiveBrokerConfig(const ConfigDef& d, const BrokerConfigLayers& broker) {
+    return firstSet(brokerChainOf(d), broker, d.defaultValue);
 }
 
 std::vector<ConfigSynonym>
 topicConfigSynonyms(const ConfigDef& d, const std::map<std::string, std::string>& overrides,
                     const std::map<std::string, std::string>& brokerConfigs) {
+    return topicConfigSynonyms(d, overrides, BrokerConfigLayers{brokerConfigs, kNoConfigs});
+}
+
+std::vector<ConfigSynonym> topicConfigSynonyms(const ConfigDef& d,
+                                               const std::map<std::string, std::string>& overrides,
+                                               const BrokerConfigLayers& broker) {
     std::vector<ConfigSynonym> out;
     bool found = false;
     if (auto v = lookup(overrides, d.name, found); found) {
@@ -677,33 +732,19 @@ topicConfigSynonyms(const ConfigDef& d, const std::map<std::string, std::string>
         out.push_back({d.name, d.defaultValue, ConfigSource::DefaultConfig});
         return out;
     }
-    for (const auto& link : chain) {
-        if (auto v = lookup(brokerConfigs, link.name, found); found) {
-            out.push_back({link.name, std::move(v), kBrokerSetSource});
-        }
-    }
-    const ConfigDef* last = findBrokerConfig(chain.back().name);
-    out.push_back({chain.back().name, last != nullptr ? last->defaultValue : d.defaultValue,
-                   ConfigSource::DefaultConfig});
+    appendBrokerSynonyms(chain, broker, d.defaultValue, out);
     return out;
 }
 
 std::vector<ConfigSynonym>
 brokerConfigSynonyms(const ConfigDef& d, const std::map<std::string, std::string>& brokerConfigs) {
-    auto chain = brokerChain(d.name);
-    if (chain.empty()) {
-        chain.push_back({d.name.c_str(), 1});
-    }
+    return brokerConfigSynonyms(d, BrokerConfigLayers{brokerConfigs, kNoConfigs});
+}
+
+std::vector<ConfigSynonym> brokerConfigSynonyms(const ConfigDef& d,
+                                                const BrokerConfigLayers& broker) {
     std::vector<ConfigSynonym> out;
-    bool found = false;
-    for (const auto& link : chain) {
-        if (auto v = lookup(brokerConfigs, link.name, found); found) {
-            out.push_back({link.name, std::move(v), kBrokerSetSource});
-        }
-    }
-    const ConfigDef* last = findBrokerConfig(chain.back().name);
-    out.push_back({chain.back().name, last != nullptr ? last->defaultValue : d.defaultValue,
-                   ConfigSource::DefaultConfig});
+    appendBrokerSynonyms(brokerChainOf(d), broker, d.defaultValue, out);
     return out;
 }
 

@@ -74,6 +74,16 @@ struct ConfigDef {
 [[nodiscard]] std::expected<void, protocol::Error>
 validateTopicConfigs(const std::map<std::string, std::string>& overrides);
 
+// Broker-level values by where they come from, for the sources DescribeConfigs and CreateTopics
+// report: the dynamic cluster-wide defaults (AlterConfigs on the broker resource,
+// DYNAMIC_DEFAULT_BROKER_CONFIG) over the broker's startup properties (`--config`,
+// STATIC_BROKER_CONFIG). The overloads taking one map read it as the dynamic layer; for values
+// alone, pass the effective set (Cluster::brokerConfigs()).
+struct BrokerConfigLayers {
+    const std::map<std::string, std::string>& dynamicDefault;
+    const std::map<std::string, std::string>& startup;
+};
+
 // The effective value of a topic config: the override, else the broker-level value of its synonym
 // (from `brokerConfigs`), else the default. Source says which.
 struct EffectiveConfig {
@@ -83,15 +93,21 @@ struct EffectiveConfig {
 [[nodiscard]] EffectiveConfig
 effectiveTopicConfig(const ConfigDef& def, const std::map<std::string, std::string>& overrides,
                      const std::map<std::string, std::string>& brokerConfigs);
+[[nodiscard]] EffectiveConfig
+effectiveTopicConfig(const ConfigDef& def, const std::map<std::string, std::string>& overrides,
+                     const BrokerConfigLayers& broker);
 
 // The effective value of a broker config: the override in `brokerConfigs`, else derived from a
 // finer/coarser synonym (log.retention.ms from log.retention.hours ...), else the default.
 [[nodiscard]] EffectiveConfig
 effectiveBrokerConfig(const ConfigDef& def,
                       const std::map<std::string, std::string>& brokerConfigs);
+[[nodiscard]] EffectiveConfig effectiveBrokerConfig(const ConfigDef& def,
+                                                    const BrokerConfigLayers& broker);
 
 // DescribeConfigs' synonyms of a topic config, most specific first: the topic override, then each
-// broker synonym that is set, then the default of the broker synonym (or of the topic config).
+// broker synonym set dynamically, then each set at startup, then the default of the broker
+// synonym (or of the topic config).
 struct ConfigSynonym {
     std::string name;
     std::string value;
@@ -101,7 +117,12 @@ struct ConfigSynonym {
 topicConfigSynonyms(const ConfigDef& def, const std::map<std::string, std::string>& overrides,
                     const std::map<std::string, std::string>& brokerConfigs);
 [[nodiscard]] std::vector<ConfigSynonym>
+topicConfigSynonyms(const ConfigDef& def, const std::map<std::string, std::string>& overrides,
+                    const BrokerConfigLayers& broker);
+[[nodiscard]] std::vector<ConfigSynonym>
 brokerConfigSynonyms(const ConfigDef& def, const std::map<std::string, std::string>& brokerConfigs);
+[[nodiscard]] std::vector<ConfigSynonym> brokerConfigSynonyms(const ConfigDef& def,
+                                                              const BrokerConfigLayers& broker);
 
 // The storage settings of a topic from its overrides and the broker configs.
 [[nodiscard]] storage::LogConfig

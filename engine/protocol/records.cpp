@@ -678,4 +678,35 @@ std::expected<std::vector<std::uint8_t>, Error> recompressBatch(std::span<const 
     return out;
 }
 
+std::optional<std::int64_t> offsetOfMaxTimestamp(std::span<const std::uint8_t> batch) {
+    if (batch.size() < kBatchHeaderSize) {
+        return std::nullopt;
+    }
+    const std::int32_t length = readBe<std::int32_t>(batch, kOffLength);
+    if (length < 0 || kLogOverhead + static_cast<std::size_t>(length) > batch.size()) {
+        return std::nullopt;
+    }
+    auto view = viewBatch(batch.first(kLogOverhead + static_cast<std::size_t>(length)));
+    if (!view) {
+        return std::nullopt;
+    }
+    std::vector<std::uint8_t> storage;
+    auto section = plainSection(*view, storage);
+    if (!section) {
+        return std::nullopt;
+    }
+    const bool logAppendTime = (view->attributes & kTimestampTypeBit) != 0;
+    std::optional<std::int64_t> offset;
+    (void)forEachRecord(
+        *section, view->recordCount, [&](const RecordView& rv) -> std::expected<void, Error> {
+            if (logAppendTime ||
+                addWrapping(view->baseTimestamp, rv.timestampDelta) == view->maxTimestamp) {
+                offset = addWrapping(view->baseOffset, rv.offsetDelta);
+                return std::unexpected(Error{}); // found: stop walking
+            }
+            return {};
+        });
+    return offset;
+}
+
 } // namespace faultline::protocol

@@ -119,4 +119,11 @@ void forEachRecordSummary(std::span<const std::uint8_t> batch,
 [[nodiscard]] std::expected<std::vector<std::uint8_t>, Error>
 recompressBatch(std::span<const std::uint8_t> batch, Compression codec);
 
+// Kafka's RecordBatch.offsetOfMaxTimestamp (ListOffsets -3 since KAFKA-16310): the offset of the
+// first record of one batch (the span starts with it; bytes after it are ignored) whose timestamp
+// is the batch's MaxTimestamp, decompressing as needed; control batches count too. In a
+// LogAppendTime batch every record has MaxTimestamp, so it is the first record. nullopt when the
+// batch cannot be read or no record carries MaxTimestamp (a header its records contradict).
+[[nodiscard]] std::optional<std::int64_t> offsetOfMaxTimestamp(std::span<const std::uint8_t> batch);
+
 } // namespace faultline::protocol

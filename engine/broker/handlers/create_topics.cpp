@@ -127,8 +127,9 @@ void fillSuccess(const Cluster& cluster, const NewTopic& request, const TopicMet
     }
     const auto& overrides = created != nullptr ? created->configs : request.configs;
     std::vector<CreateTopicsResponse::CreatableTopicConfigs> configs;
+    const BrokerConfigLayers broker{cluster.dynamicBrokerConfigs(), cluster.staticBrokerConfigs()};
     for (const auto& def : topicConfigDefs()) {
-        const auto effective = effectiveTopicConfig(def, overrides, cluster.brokerConfigs());
+        const auto effective = effectiveTopicConfig(def, overrides, broker);
         CreateTopicsResponse::CreatableTopicConfigs entry;
         entry.name = def.name;
         entry.value = effective.value;

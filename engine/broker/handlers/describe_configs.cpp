@@ -61,20 +61,23 @@ Entry makeEntry(const ConfigDef& def, std::string value, ConfigSource source,
 
 void describeTopic(const Cluster& cluster, const TopicMeta& topic, const Options& options,
                    DescribeConfigsResponse::DescribeConfigsResult& result) {
+    const BrokerConfigLayers broker{cluster.dynamicBrokerConfigs(), cluster.staticBrokerConfigs()};
     for (const auto& def : topicConfigDefs()) {
         if (!wanted(options, def.name)) {
             continue;
         }
-        const auto effective = effectiveTopicConfig(def, topic.configs, cluster.brokerConfigs());
-        result.configs.push_back(
-            makeEntry(def, effective.value, effective.source,
-                      topicConfigSynonyms(def, topic.configs, cluster.brokerConfigs()), options));
+        const auto effective = effectiveTopicConfig(def, topic.configs, broker);
+        result.configs.push_back(makeEntry(def, effective.value, effective.source,
+                                           topicConfigSynonyms(def, topic.configs, broker),
+                                           options));
     }
 }
 
-// broker == nullptr: the cluster-wide default resource (""), which lists only the configs set.
+// broker == nullptr: the cluster-wide default resource (""), which lists only the configs set
+// there (dynamically, as Kafka's lists its dynamic default configs, not the startup ones).
 void describeBroker(const Cluster& cluster, const BrokerInfo* broker, const Options& options,
                     DescribeConfigsResponse::DescribeConfigsResult& result) {
+    const BrokerConfigLayers layers{cluster.dynamicBrokerConfigs(), cluster.staticBrokerConfigs()};
     for (const auto& def : brokerConfigDefs()) {
         if (!wanted(options, def.name)) {
             continue;
@@ -90,11 +93,11 @@ void describeBroker(const Cluster& cluster, const BrokerInfo* broker, const Opti
                           {{def.name, value, ConfigSource::StaticBrokerConfig}}, options));
             continue;
         }
-        const auto effective = effectiveBrokerConfig(def, cluster.brokerConfigs());
-        if (broker == nullptr && effective.source == ConfigSource::DefaultConfig) {
+        const auto effective = effectiveBrokerConfig(def, layers);
+        if (broker == nullptr && effective.source != ConfigSource::DynamicDefaultBrokerConfig) {
             continue;
         }
-        auto synonyms = brokerConfigSynonyms(def, cluster.brokerConfigs());
+        auto synonyms = brokerConfigSynonyms(def, layers);
         if (broker == nullptr) {
             std::erase_if(synonyms,
                           [](const auto& s) { return s.source == ConfigSource::DefaultConfig; });

@@ -155,7 +155,8 @@ alter(Cluster& cluster, const IncrementalAlterConfigsRequest::AlterConfigsResour
                     makeError(ErrorCode::InvalidRequest, "Unknown broker id " + name + "."));
             }
         }
-        auto configs = cluster.brokerConfigs();
+        // The ops change the dynamic set; a startup value stays under it (DELETE uncovers it).
+        auto configs = cluster.dynamicBrokerConfigs();
         auto applied = applyOps(resource, configs, findBrokerConfig, [&](const ConfigDef& def) {
             return effectiveBrokerConfig(def, cluster.brokerConfigs()).value;
         });

@@ -4,6 +4,8 @@
 #include "engine/protocol/messages/list_offsets.h"
 #include "engine/protocol/records.h"
 
+#include <algorithm>
+
 namespace faultline::broker::handlers {
 
 using protocol::ErrorCode;
@@ -34,6 +36,40 @@ firstRecordAtOrAfter(const Partition& p, std::int64_t batchOffset, std::int64_t 
         }
     }
     return std::nullopt;
+}
+
+struct MaxTimestampRecord {
+    std::int64_t offset = -1;
+    std::int64_t timestamp = -1;
+    std::int32_t leaderEpoch = -1;
+};
+
+// ListOffsets -3 (KIP-734). The log names the first batch reaching the largest timestamp; Kafka
+// (3.7+, KAFKA-16310) answers with the first record inside it that carries the timestamp (the
+// first record of a LogAppendTime batch) and with that batch's leader epoch, so the batch is
+// decoded (and decompressed).
+std::optional<MaxTimestampRecord> recordWithMaxTimestamp(const Partition& p) {
+    const auto max = p.log().maxTimestampAndOffset();
+    if (!max) {
+        return std::nullopt;
+    }
+    // Unless the batch is unreadable: its first offset, as before KAFKA-16310.
+    MaxTimestampRecord found{max->second, max->first, p.leaderEpoch()};
+    auto read = p.log().read(max->second, 1, p.logEndOffset(), true);
+    if (!read || !read->bytes) {
+        return found;
+    }
+    auto header = protocol::parseBatchHeader(*read->bytes);
+    if (!header || header->maxTimestamp != max->first) {
+        // The batch reaching it lies below the log start offset (DeleteRecords inside the
+        // segment), so the read found a later one.
+        return found;
+    }
+    found.leaderEpoch = std::max(header->partitionLeaderEpoch, std::int32_t{-1});
+    if (auto offset = protocol::offsetOfMaxTimestamp(*read->bytes)) {
+        found.offset = std::max(*offset, p.logStartOffset());
+    }
+    return found;
 }
 } // namespace
 
@@ -73,13 +109,17 @@ void listOffsets(RequestContext& ctx, Responder respond) {
             // Consumers see up to the high watermark; a replica (replicaId >= 0) up to the log end.
             const std::int64_t latest = request.replicaId >= 0 ? p->logEndOffset() : p->highWatermark();
             std::optional<std::pair<std::int64_t, std::int64_t>> found; // offset, timestamp
+            std::int32_t foundEpoch = p->leaderEpoch();
             if (part.timestamp == kLatest) {
                 found = std::pair{latest, std::int64_t{-1}};
             } else if (part.timestamp == kEarliest) {
                 found = std::pair{p->logStartOffset(), std::int64_t{-1}};
             } else if (part.timestamp == kMaxTimestamp) {
-                if (auto max = p->log().maxTimestampAndOffset()) {
-                    found = std::pair{max->second, max->first};
+                // As Kafka: the record must be visible (below the high watermark for consumers),
+                // else no answer; not the largest timestamp among the visible records.
+                if (auto max = recordWithMaxTimestamp(*p); max && max->offset < latest) {
+                    found = std::pair{max->offset, max->timestamp};
+                    foundEpoch = max->leaderEpoch;
                 }
             } else if (part.timestamp >= 0) {
                 if (auto hit = p->log().offsetForTimestamp(part.timestamp); hit && hit->first < latest) {
@@ -107,7 +147,7 @@ void listOffsets(RequestContext& ctx, Responder respond) {
             if (found) {
                 out.offset = found->first;
                 out.timestamp = found->second;
-                out.leaderEpoch = p->leaderEpoch();
+                out.leaderEpoch = foundEpoch;
             }
         }
     }

@@ -10,7 +10,9 @@
 #include "engine/protocol/messages/api_versions.h"
 #include "engine/protocol/messages/create_partitions.h"
 #include "engine/protocol/messages/create_topics.h"
+#include "engine/protocol/messages/describe_configs.h"
 #include "engine/protocol/messages/fetch.h"
+#include "engine/protocol/messages/incremental_alter_configs.h"
 #include "engine/protocol/messages/list_offsets.h"
 #include "engine/protocol/messages/metadata.h"
 #include "engine/protocol/messages/produce.h"
@@ -28,6 +30,7 @@
 #include <optional>
 #include <future>
 #include <thread>
+#include <tuple>
 
 using namespace faultline;
 
@@ -886,6 +889,132 @@ private slots:
         }
         QTRY_VERIFY_WITH_TIMEOUT(earliest("short-lived") >= 2, 5000);
         QCOMPARE(earliest("compacted"), 0);
+    }
+
+    // Kafka's sources: startup properties (`--config`) are STATIC_BROKER_CONFIG (4), values set
+    // with (Incremental)AlterConfigs on the default broker resource ("") DYNAMIC_DEFAULT (3) and
+    // win over the startup ones, across a restart too; synonyms list the dynamic ones, then the
+    // static ones, then the default. The default resource lists only the dynamic ones.
+    void startupConfigsAreStatic() {
+        constexpr std::int8_t kDynamicDefault = 3;
+        constexpr std::int8_t kStatic = 4;
+        constexpr std::int8_t kDefault = 5;
+        using Entry = protocol::DescribeConfigsResponse::DescribeConfigsResourceResult;
+        using Synonyms = std::vector<std::tuple<std::string, std::string, int>>;
+        QTemporaryDir dir;
+        std::unique_ptr<broker::Engine> engine =
+            start(dir.path(), {{"log.retention.hours", "48"}, {"num.partitions", "2"}});
+        QVERIFY(engine);
+        auto client = std::make_unique<Client>();
+        QVERIFY(client->connect("127.0.0.1", portOf(*engine, 0)));
+        auto describe = [&](std::int8_t type, const std::string& name) {
+            protocol::DescribeConfigsRequest request;
+            auto& resource = request.resources.emplace_back();
+            resource.resourceType = type;
+            resource.resourceName = name;
+            resource.configurationKeys = std::nullopt;
+            request.includeSynonyms = true;
+            auto r = client->request<protocol::DescribeConfigsResponse>(4, request);
+            std::map<std::string, Entry> entries;
+            if (r.results.size() == 1 && r.results[0].errorCode == 0) {
+                for (auto& entry : r.results[0].configs) {
+                    entries.emplace(entry.name, std::move(entry));
+                }
+            }
+            return entries;
+        };
+        auto synonymsOf = [](const Entry& entry) {
+            Synonyms out;
+            for (const auto& s : entry.synonyms) {
+                out.emplace_back(s.name, s.value.value_or("<null>"), s.source);
+            }
+            return out;
+        };
+        auto alterDefault = [&](std::int8_t op, std::optional<std::string> value) {
+            protocol::IncrementalAlterConfigsRequest request;
+            auto& resource = request.resources.emplace_back();
+            resource.resourceType = 4;
+            resource.resourceName = "";
+            auto& config = resource.configs.emplace_back();
+            config.name = "log.retention.hours";
+            config.configOperation = op;
+            config.value = std::move(value);
+            auto r = client->request<protocol::IncrementalAlterConfigsResponse>(1, request);
+            return r.responses.size() == 1 ? r.responses[0].errorCode : std::int16_t{-100};
+        };
+        constexpr std::int8_t kTopic = 2;
+        constexpr std::int8_t kBroker = 4;
+
+        protocol::CreateTopicsRequest create;
+        auto& topic = create.topics.emplace_back();
+        topic.name = "inherits";
+        topic.numPartitions = -1;
+        topic.replicationFactor = -1;
+        create.timeoutMs = 5000;
+        auto created = client->request<protocol::CreateTopicsResponse>(5, create);
+        QCOMPARE(created.topics.at(0).errorCode, 0);
+        QCOMPARE(created.topics.at(0).numPartitions, 2);
+        QVERIFY(created.topics.at(0).configs.has_value());
+        const auto& createdConfigs = *created.topics.at(0).configs;
+        const auto retention =
+            std::ranges::find(createdConfigs, std::string("retention.ms"),
+                              &protocol::CreateTopicsResponse::CreatableTopicConfigs::name);
+        QVERIFY(retention != createdConfigs.end());
+        QCOMPARE(retention->value, std::optional<std::string>("172800000"));
+        QCOMPARE(retention->configSource, kStatic);
+
+        auto brokerOne = describe(kBroker, "1");
+        QCOMPARE(brokerOne.at("log.retention.hours").value, std::optional<std::string>("48"));
+        QCOMPARE(brokerOne.at("log.retention.hours").configSource, kStatic);
+        QVERIFY(!brokerOne.at("log.retention.hours").isDefault);
+        QCOMPARE(synonymsOf(brokerOne.at("log.retention.hours")),
+                 (Synonyms{{"log.retention.hours", "48", kStatic},
+                           {"log.retention.hours", "168", kDefault}}));
+        QCOMPARE(brokerOne.at("log.retention.ms").value, std::optional<std::string>("172800000"));
+        QCOMPARE(brokerOne.at("log.retention.ms").configSource, kStatic);
+        QCOMPARE(brokerOne.at("num.partitions").configSource, kStatic);
+        QCOMPARE(brokerOne.at("log.retention.bytes").configSource, kDefault);
+        QVERIFY(describe(kBroker, "").empty()); // nothing was set dynamically
+        auto topicConfigs = describe(kTopic, "inherits");
+        QCOMPARE(topicConfigs.at("retention.ms").configSource, kStatic);
+        QCOMPARE(synonymsOf(topicConfigs.at("retention.ms")),
+                 (Synonyms{{"log.retention.hours", "48", kStatic},
+                           {"log.retention.hours", "168", kDefault}}));
+
+        // A dynamic value over the startup one.
+        QCOMPARE(alterDefault(0 /* SET */, "12"), 0);
+        brokerOne = describe(kBroker, "1");
+        QCOMPARE(brokerOne.at("log.retention.hours").value, std::optional<std::string>("12"));
+        QCOMPARE(brokerOne.at("log.retention.hours").configSource, kDynamicDefault);
+        QCOMPARE(synonymsOf(brokerOne.at("log.retention.hours")),
+                 (Synonyms{{"log.retention.hours", "12", kDynamicDefault},
+                           {"log.retention.hours", "48", kStatic},
+                           {"log.retention.hours", "168", kDefault}}));
+        QCOMPARE(brokerOne.at("num.partitions").configSource, kStatic);
+        const auto defaults = describe(kBroker, "");
+        QVERIFY(defaults.contains("log.retention.hours"));
+        QVERIFY(!defaults.contains("num.partitions"));
+        topicConfigs = describe(kTopic, "inherits");
+        QCOMPARE(topicConfigs.at("retention.ms").value, std::optional<std::string>("43200000"));
+        QCOMPARE(topicConfigs.at("retention.ms").configSource, kDynamicDefault);
+        engine->stop();
+
+        // The dynamic value is kept apart from the startup ones: after a restart with another
+        // startup value it still wins, and deleting it uncovers the new startup value.
+        engine = start(dir.path(), {{"log.retention.hours", "72"}});
+        QVERIFY(engine);
+        client = std::make_unique<Client>();
+        QVERIFY(client->connect("127.0.0.1", portOf(*engine, 0)));
+        brokerOne = describe(kBroker, "1");
+        QCOMPARE(brokerOne.at("log.retention.hours").value, std::optional<std::string>("12"));
+        QCOMPARE(brokerOne.at("log.retention.hours").configSource, kDynamicDefault);
+        QCOMPARE(brokerOne.at("num.partitions").configSource, kDefault);
+        QCOMPARE(alterDefault(1 /* DELETE */, std::nullopt), 0);
+        brokerOne = describe(kBroker, "1");
+        QCOMPARE(brokerOne.at("log.retention.hours").value, std::optional<std::string>("72"));
+        QCOMPARE(brokerOne.at("log.retention.hours").configSource, kStatic);
+        QVERIFY(describe(kBroker, "").empty());
+        engine->stop();
     }
 };
 

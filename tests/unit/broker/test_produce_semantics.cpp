@@ -2,8 +2,8 @@
 // idempotent producer sequences and epochs, max.message.bytes, LogAppendTime,
 // message.timestamp.difference.max.ms, compression.type, min.insync.replicas, acks=0, pipelining
 // behind a long-polling fetch, fetch errors, compressed and rejected batches, topic auto-creation,
-// DeleteRecords and OffsetForLeaderEpoch. Every check names the exact
-// Kafka error code.
+// DeleteRecords, ListOffsets -3 (max timestamp) and OffsetForLeaderEpoch. Every check names the
+// exact Kafka error code.
 #include "engine/broker/cluster.h"
 #include "engine/broker/engine.h"
 #include "engine/broker/partition.h"
@@ -34,6 +34,7 @@ using namespace faultline;
 using Client = testing::KafkaTestClient;
 
 Q_DECLARE_METATYPE(protocol::Compression)
+Q_DECLARE_METATYPE(std::vector<std::vector<int>>)
 
 namespace {
 
@@ -260,6 +261,26 @@ private:
             return -100;
         }
         return r.topics[0].partitions[0].offset;
+    }
+
+    // ListOffsets v7 (the first version with -3, KIP-734) as the broker answers it.
+    static protocol::ListOffsetsResponse::ListOffsetsPartitionResponse
+    listOffsetsV7(Client& client, const std::string& topic, std::int32_t partition,
+                  std::int64_t timestamp) {
+        protocol::ListOffsetsRequest lo;
+        lo.replicaId = -1;
+        auto& lt = lo.topics.emplace_back();
+        lt.name = topic;
+        auto& lp = lt.partitions.emplace_back();
+        lp.partitionIndex = partition;
+        lp.timestamp = timestamp;
+        auto r = client.request<protocol::ListOffsetsResponse>(7, lo);
+        if (r.topics.size() != 1 || r.topics[0].partitions.size() != 1) {
+            protocol::ListOffsetsResponse::ListOffsetsPartitionResponse bad;
+            bad.errorCode = -100;
+            return bad;
+        }
+        return r.topics[0].partitions[0];
     }
 
     std::size_t recordCount(const std::string& topic, std::int32_t partition) {
@@ -1149,6 +1170,169 @@ private slots:
         QCOMPARE(all.errorCode, kNone);
         QCOMPARE(all.lowWatermark, qint64(10));
         QCOMPARE(listOffset(topic, 0, -2), qint64(10));
+    }
+
+    // ListOffsets -3 answers with the record holding the largest timestamp (Kafka 3.7+,
+    // KAFKA-16310), not the first offset of its batch: the earliest such record on ties, inside
+    // compressed batches too, wherever the batch lies among the log's batches and segments.
+    void maxTimestamp_data() {
+        QTest::addColumn<protocol::Compression>("codec");
+        QTest::addColumn<bool>("segmentPerBatch"); // segment.bytes=14: every batch rolls
+        QTest::addColumn<std::vector<std::vector<int>>>("batches"); // timestamps, + a base
+        QTest::addColumn<qint64>("expectedOffset");
+        QTest::addColumn<int>("expectedTimestamp");
+        using C = protocol::Compression;
+        using Batches = std::vector<std::vector<int>>;
+        const Batches oneBatch{{1000, 2000, 9000, 3000, 4000}};
+        QTest::newRow("one batch, out of order")
+            << C::None << false << oneBatch << qint64(2) << 9000;
+        QTest::newRow("one lz4 batch") << C::Lz4 << false << oneBatch << qint64(2) << 9000;
+        QTest::newRow("one zstd batch") << C::Zstd << false << oneBatch << qint64(2) << 9000;
+        QTest::newRow("tie inside a batch")
+            << C::Gzip << false << Batches{{1000, 9000, 2000, 9000}} << qint64(1) << 9000;
+        const Batches spread{{1000, 2000}, {3000, 9000, 5000}, {4000, 6000}, {7000}};
+        QTest::newRow("across batches") << C::None << false << spread << qint64(3) << 9000;
+        QTest::newRow("across segments") << C::Snappy << true << spread << qint64(3) << 9000;
+        const Batches ties{{1000, 2000}, {3000, 5000, 9000}, {9000, 6000}, {7000, 9000}};
+        QTest::newRow("tie across batches") << C::None << false << ties << qint64(4) << 9000;
+        QTest::newRow("tie across segments") << C::Lz4 << true << ties << qint64(4) << 9000;
+    }
+
+    void maxTimestamp() {
+        QFETCH(protocol::Compression, codec);
+        QFETCH(bool, segmentPerBatch);
+        QFETCH(std::vector<std::vector<int>>, batches);
+        QFETCH(qint64, expectedOffset);
+        QFETCH(int, expectedTimestamp);
+        const std::string topic = uniqueName("max-timestamp").toStdString();
+        std::map<std::string, std::string> configs;
+        if (segmentPerBatch) {
+            configs["segment.bytes"] = "14";
+        }
+        QCOMPARE(createTopic(topic, 1, 3, configs), kNone);
+        // A minute old: kept by retention, and the offsets say which record was chosen.
+        const std::int64_t base = QDateTime::currentMSecsSinceEpoch() - 60 * 1000;
+        std::int64_t next = 0;
+        for (const auto& timestamps : batches) {
+            std::vector<protocol::Record> records;
+            for (int ts : timestamps) {
+                auto& r = records.emplace_back();
+                r.timestamp = base + ts;
+                r.key = bytesOf("k");
+                r.value = bytesOf("value-" + std::to_string(ts));
+            }
+            auto produced = produce(topic, 0, batchOf(records, {.compression = codec}));
+            QCOMPARE(produced.errorCode, kNone);
+            QCOMPARE(produced.baseOffset, next);
+            next += static_cast<std::int64_t>(records.size());
+        }
+        const std::int32_t leaderId = leaderOf(topic);
+        std::size_t segments = 0;
+        m_engine->inspect([&](broker::Cluster& c) {
+            segments = c.partition(leaderId, topic, 0)->log().segmentCount();
+        });
+        QCOMPARE(segments, segmentPerBatch ? batches.size() : std::size_t{1});
+        const auto max = listOffsetsV7(to(leaderId), topic, 0, -3);
+        QCOMPARE(max.errorCode, kNone);
+        QCOMPARE(max.offset, expectedOffset);
+        QCOMPARE(max.timestamp, base + expectedTimestamp);
+        QCOMPARE(max.leaderEpoch, partitionInfo(topic, 0).leaderEpoch);
+    }
+
+    // LogAppendTime: every record of a batch has the batch's append time, so -3 names the first
+    // record of the batch appended last (Kafka's ListOffsetsIntegrationTest expects the first).
+    void maxTimestampLogAppendTime() {
+        const std::string topic = uniqueName("max-timestamp-append").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3, {{"message.timestamp.type", "LogAppendTime"}}), kNone);
+        // Created an hour ago and out of order: a CreateTime answer would be offset 4.
+        const std::int64_t created = QDateTime::currentMSecsSinceEpoch() - 3600 * 1000;
+        auto records = makeRecords(3, created);
+        records[1].timestamp = created + 500;
+        auto first = produce(topic, 0, batchOf(records));
+        QCOMPARE(first.errorCode, kNone);
+        // The second batch must be stamped in a later millisecond than the first.
+        QTRY_VERIFY(QDateTime::currentMSecsSinceEpoch() > first.logAppendTimeMs);
+        auto second = produce(topic, 0, batchOf(records));
+        QCOMPARE(second.errorCode, kNone);
+        QCOMPARE(second.baseOffset, qint64(3));
+        QVERIFY(second.logAppendTimeMs > first.logAppendTimeMs);
+        const auto max = listOffsetsV7(leader(topic), topic, 0, -3);
+        QCOMPARE(max.errorCode, kNone);
+        QCOMPARE(max.offset, qint64(3));
+        QCOMPARE(max.timestamp, second.logAppendTimeMs);
+    }
+
+    // Kafka answers -3 on an empty log with no offset and no timestamp, not an error.
+    void maxTimestampEmptyPartition() {
+        const std::string topic = uniqueName("max-timestamp-empty").toStdString();
+        QCOMPARE(createTopic(topic, 1, 3), kNone);
+        const auto max = listOffsetsV7(leader(topic), topic, 0, -3);
+        QCOMPARE(max.errorCode, kNone);
+        QCOMPARE(max.offset, qint64(-1));
+        QCOMPARE(max.timestamp, qint64(-1));
+        QCOMPARE(max.leaderEpoch, -1);
+    }
+
+    // The leader epoch in a -3 answer is the epoch of the batch holding the record (Kafka 3.7+),
+    // not the partition's current epoch: a batch written under the first epoch keeps it after the
+    // leadership moved (broker 3, the leader, is gone after a restart with two brokers).
+    void maxTimestampLeaderEpochOfItsBatch() {
+        QTemporaryDir dir;
+        const std::string topic = "max-timestamp-epoch";
+        const std::int64_t base = QDateTime::currentMSecsSinceEpoch() - 60 * 1000;
+        auto records = makeRecords(3, base);
+        records[1].timestamp = base + 9000;
+        std::int32_t firstEpoch = -1;
+        {
+            auto engine = startEngine(dir.path());
+            QVERIFY(engine);
+            bool created = false;
+            engine->inspect([&](broker::Cluster& c) {
+                created =
+                    c.createTopic(broker::NewTopic{.name = topic, .assignments = {{0, {3, 1, 2}}}},
+                                  false)
+                        .has_value();
+            });
+            QVERIFY(created);
+            Client client;
+            QVERIFY(client.connect("127.0.0.1", engine->view().brokers.at(2).port));
+            auto r = client.request<protocol::ProduceResponse>(
+                9, produceRequest(topic, 0, batchOf(records), -1));
+            QCOMPARE(r.responses.at(0).partitionResponses.at(0).errorCode, kNone);
+            engine->inspect(
+                [&](broker::Cluster& c) { firstEpoch = c.partitionMeta(topic, 0)->leaderEpoch; });
+            QCOMPARE(listOffsetsV7(client, topic, 0, -3).leaderEpoch, firstEpoch);
+            engine->stop();
+        }
+        broker::EngineOptions options;
+        options.brokers = 2;
+        options.basePort = 0;
+        options.dataDir = dir.path().toStdString();
+        auto restarted = broker::Engine::start(options);
+        QVERIFY(restarted.has_value());
+        auto& engine = *restarted;
+        Client client;
+        QVERIFY(client.connect("127.0.0.1", engine->view().brokers.at(0).port));
+        std::int32_t epoch = -1;
+        engine->inspect([&](broker::Cluster& c) {
+            const auto* meta = c.partitionMeta(topic, 0);
+            epoch = meta != nullptr && meta->leader == 1 ? meta->leaderEpoch : -1;
+        });
+        QCOMPARE(epoch, firstEpoch + 1);
+        for (auto& record : records) {
+            record.timestamp -= 30 * 1000; // older than the first batch's maximum
+        }
+        auto r = client.request<protocol::ProduceResponse>(
+            9, produceRequest(topic, 0, batchOf(records), -1));
+        QCOMPARE(r.responses.at(0).partitionResponses.at(0).errorCode, kNone);
+        QCOMPARE(r.responses.at(0).partitionResponses.at(0).baseOffset, qint64(3));
+        const auto max = listOffsetsV7(client, topic, 0, -3);
+        QCOMPARE(max.errorCode, kNone);
+        QCOMPARE(max.offset, qint64(1));
+        QCOMPARE(max.timestamp, base + 9000);
+        QCOMPARE(max.leaderEpoch, firstEpoch);
+        QCOMPARE(listOffsetsV7(client, topic, 0, -1).leaderEpoch, firstEpoch + 1);
+        engine->stop();
     }
 
     void offsetForLeaderEpoch() {

@@ -17,6 +17,7 @@ using namespace faultline::protocol;
 Q_DECLARE_METATYPE(faultline::protocol::Compression)
 Q_DECLARE_METATYPE(std::vector<faultline::protocol::Record>)
 Q_DECLARE_METATYPE(std::vector<std::uint8_t>)
+Q_DECLARE_METATYPE(std::vector<std::int64_t>)
 
 namespace {
 
@@ -775,6 +776,68 @@ private slots:
             return r.hasKey;
         });
         QCOMPARE(visits, 2);
+    }
+
+    // ListOffsets -3 (KAFKA-16310): the first record carrying the batch's MaxTimestamp, found
+    // inside compressed batches too, not the batch's first or last offset.
+    void offsetOfMaxTimestamp_data() {
+        QTest::addColumn<Compression>("codec");
+        QTest::addColumn<bool>("logAppendTime");
+        QTest::addColumn<std::vector<std::int64_t>>("timestamps");
+        QTest::addColumn<qint64>("expected");
+        const std::vector<std::int64_t> outOfOrder{1000, 2000, 9000, 3000, 4000};
+        const std::vector<std::int64_t> ties{1000, 9000, 2000, 9000, 4000};
+        for (Compression codec : kCodecs) {
+            const char* name = compressionName(codec);
+            QTest::addRow("%s-out-of-order", name) << codec << false << outOfOrder << qint64{42};
+            QTest::addRow("%s-tie-first-wins", name) << codec << false << ties << qint64{41};
+            QTest::addRow("%s-max-last", name)
+                << codec << false << std::vector<std::int64_t>{1, 2, 3} << qint64{42};
+            QTest::addRow("%s-one-record", name)
+                << codec << false << std::vector<std::int64_t>{5} << qint64{40};
+            QTest::addRow("%s-log-append-time", name) << codec << true << outOfOrder << qint64{40};
+        }
+    }
+
+    void offsetOfMaxTimestamp() {
+        QFETCH(Compression, codec);
+        QFETCH(bool, logAppendTime);
+        QFETCH(std::vector<std::int64_t>, timestamps);
+        QFETCH(qint64, expected);
+        std::vector<Record> records;
+        for (std::int64_t ts : timestamps) {
+            records.push_back(rec(1'700'000'000'000 + ts, bytes("k"), Bytes(30, 'v')));
+        }
+        Bytes batch = mustBuild(records, {.compression = codec,
+                                          .baseOffset = 40,
+                                          .baseTimestamp = logAppendTime ? 1'800'000'000'000 : 0,
+                                          .logAppendTime = logAppendTime});
+        QCOMPARE(faultline::protocol::offsetOfMaxTimestamp(batch),
+                 std::optional<std::int64_t>(expected));
+        // A read from the log may hand over more bytes than the batch: they are not its records.
+        const Bytes next =
+            mustBuild({rec(1'900'000'000'000, bytes("z"), bytes("z"))},
+                      {.baseOffset = 40 + static_cast<std::int64_t>(records.size())});
+        batch.insert(batch.end(), next.begin(), next.end());
+        QCOMPARE(faultline::protocol::offsetOfMaxTimestamp(batch),
+                 std::optional<std::int64_t>(expected));
+    }
+
+    void offsetOfMaxTimestampRefusesWhatItCannotRead() {
+        Bytes batch = mustBuild({rec(1, bytes("a"), bytes("1")), rec(5, bytes("b"), bytes("2"))},
+                                {.compression = Compression::Lz4});
+        QCOMPARE(
+            faultline::protocol::offsetOfMaxTimestamp(Bytes(batch.begin(), batch.begin() + 40)),
+            std::nullopt);
+        // A MaxTimestamp no record carries.
+        writeBe<std::int64_t>(batch, 35, 99);
+        fixCrc(batch);
+        QCOMPARE(faultline::protocol::offsetOfMaxTimestamp(batch), std::nullopt);
+        // A damaged compressed section.
+        Bytes damaged =
+            mustBuild({rec(1, bytes("a"), bytes("1"))}, {.compression = Compression::Zstd});
+        damaged[kBatchHeaderSize + 2] ^= 0xff;
+        QCOMPARE(faultline::protocol::offsetOfMaxTimestamp(damaged), std::nullopt);
     }
 
     void buildRejectsEmpty() {
