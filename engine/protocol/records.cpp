@@ -686,26 +686,17 @@ std::optional<std::int64_t> offsetOfMaxTimestamp(std::span<const std::uint8_t> b
     if (length < 0 || kLogOverhead + static_cast<std::size_t>(length) > batch.size()) {
         return std::nullopt;
     }
-    auto view = viewBatch(batch.first(kLogOverhead + static_cast<std::size_t>(length)));
-    if (!view) {
-        return std::nullopt;
-    }
-    std::vector<std::uint8_t> storage;
-    auto section = plainSection(*view, storage);
-    if (!section) {
-        return std::nullopt;
-    }
-    const bool logAppendTime = (view->attributes & kTimestampTypeBit) != 0;
+    const auto one = batch.first(kLogOverhead + static_cast<std::size_t>(length));
+    // LogAppendTime batches give every record MaxTimestamp: the first record is the answer.
+    const auto maxTimestamp = readBe<std::int64_t>(one, kOffMaxTimestamp);
     std::optional<std::int64_t> offset;
-    (void)forEachRecord(
-        *section, view->recordCount, [&](const RecordView& rv) -> std::expected<void, Error> {
-            if (logAppendTime ||
-                addWrapping(view->baseTimestamp, rv.timestampDelta) == view->maxTimestamp) {
-                offset = addWrapping(view->baseOffset, rv.offsetDelta);
-                return std::unexpected(Error{}); // found: stop walking
-            }
-            return {};
-        });
+    forEachRecordSummary(one, [&](const RecordSummary& record) {
+        if (record.timestamp != maxTimestamp) {
+            return true;
+        }
+        offset = record.offset;
+        return false; // found: stop walking
+    });
     return offset;
 }
 
