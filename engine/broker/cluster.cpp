@@ -1039,11 +1039,27 @@ void ClusterAccess::maintainLogs(Cluster& c) {
             // keep theirs until a cleaner compacts them.
             const bool deletePolicy =
                 topic != nullptr && cleanupPolicyIncludes("delete", topic->configs, c.m_brokerConfigs);
+            // Each replica against its own high watermark, as Kafka's followers run retention on
+            // their own logs: only committed data goes, the active segment too when all is due.
             if (retention && deletePolicy) {
-                if (const std::int64_t freed = log.applyRetention(now); freed > 0) {
+                if (const std::int64_t freed = log.applyRetention(now, p->highWatermark());
+                    freed > 0) {
                     spdlog::info("{}-{} on broker {}: retention deleted {} bytes, log start now {}",
                                  key.first, key.second, b, freed, log.logStartOffset());
                 }
+            }
+        }
+    }
+    if (!retention) {
+        return;
+    }
+    // Followers take the leader's log start (Kafka's fetch response carries it), so retention on
+    // the leader, or a DeleteRecords a stopped follower missed, moves every replica's log start.
+    for (const auto& [name, t] : c.m_topics) {
+        for (const auto& meta : t.partitions) {
+            if (Partition* leader =
+                    meta.leader >= 0 ? c.partition(meta.leader, name, meta.partition) : nullptr) {
+                (void)c.deleteRecordsBefore(name, meta.partition, leader->logStartOffset(), -1);
             }
         }
     }

@@ -706,34 +706,64 @@ std::expected<void, Error> Log::deleteRecordsBefore(std::int64_t offset) {
     return {};
 }
 
-std::int64_t Log::applyRetention(std::int64_t nowMs) {
+std::int64_t Log::deleteOldestWhile(std::int64_t highWatermark, const SegmentPredicate& due) {
+    // Kafka's deletableSegments: from the oldest (the active one included) while `due` holds, the
+    // segment ends at or below the high watermark (only committed data goes, so the log start
+    // never passes it) and it is not the last segment while that one is empty.
+    std::size_t count = 0;
+    for (auto it = m_segments.begin(); it != m_segments.end(); ++it, ++count) {
+        const auto next = std::next(it);
+        const bool last = next == m_segments.end();
+        const std::int64_t upperBound = last ? logEndOffset() : next->first;
+        if (!due(*it->second, last ? nullptr : next->second.get()) ||
+            (last && it->second->empty()) || upperBound > highWatermark) {
+            break;
+        }
+    }
+    if (count == 0) {
+        return 0;
+    }
+    // A log always has a segment: when every one goes, a new empty active segment at the log end
+    // is started first (Kafka's deleteSegments), and the log start moves to it.
+    if (count == m_segments.size()) {
+        if (auto r = roll(); !r) {
+            spdlog::error("log {}: retention cannot roll the active segment: {}", m_dir.string(),
+                          r.error().message);
+            --count;
+        }
+    }
+    clearReadHints();
     std::int64_t freed = 0;
-    auto dropFirst = [&]() {
+    for (std::size_t i = 0; i < count; ++i) {
         freed += m_segments.begin()->second->size();
         deleteSegment(m_segments.begin());
-    };
-    while (m_segments.size() > 1 && std::next(m_segments.begin())->first <= m_logStartOffset) {
-        dropFirst();
     }
+    setLogStartOffset(m_segments.begin()->first);
+    return freed;
+}
+
+std::int64_t Log::applyRetention(std::int64_t nowMs, std::int64_t highWatermark) {
+    settleWrites();
+    std::int64_t freed =
+        deleteOldestWhile(highWatermark, [&](const LogSegment&, const LogSegment* next) {
+            return next != nullptr && next->baseOffset() <= m_logStartOffset;
+        });
     if (m_config.retentionMs >= 0) {
-        while (m_segments.size() > 1) {
-            const LogSegment& first = *m_segments.begin()->second;
-            if (first.maxTimestamp() < 0 || nowMs - first.maxTimestamp() <= m_config.retentionMs) {
-                break;
-            }
-            dropFirst();
-        }
+        // A segment without timestamps (none >= 0) is kept, and so is everything after it.
+        freed += deleteOldestWhile(highWatermark, [&](const LogSegment& seg, const LogSegment*) {
+            return seg.maxTimestamp() >= 0 && nowMs - seg.maxTimestamp() > m_config.retentionMs;
+        });
     }
-    if (m_config.retentionBytes >= 0) {
+    if (m_config.retentionBytes >= 0 && sizeBytes() >= m_config.retentionBytes) {
+        // Whole segments while what remains still holds retention.bytes.
         std::int64_t excess = sizeBytes() - m_config.retentionBytes;
-        while (m_segments.size() > 1 && excess - m_segments.begin()->second->size() >= 0) {
-            excess -= m_segments.begin()->second->size();
-            dropFirst();
-        }
-    }
-    if (freed > 0) {
-        clearReadHints();
-        setLogStartOffset(m_segments.begin()->first);
+        freed += deleteOldestWhile(highWatermark, [&](const LogSegment& seg, const LogSegment*) {
+            if (excess - seg.size() < 0) {
+                return false;
+            }
+            excess -= seg.size();
+            return true;
+        });
     }
     return freed;
 }

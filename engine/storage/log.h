@@ -134,9 +134,12 @@ public:
     // Moves the log start offset (persisted in `log-start-offset`); whole segments below it are
     // deleted (never the active one). offset > LEO -> OffsetOutOfRange.
     [[nodiscard]] std::expected<void, protocol::Error> deleteRecordsBefore(std::int64_t offset);
-    // retention.ms by each segment's max timestamp, then retention.bytes; never deletes the active
-    // segment; returns the bytes freed.
-    std::int64_t applyRetention(std::int64_t nowMs);
+    // Kafka's deleteOldSegments: whole segments below the log start offset, then by retention.ms
+    // (a segment's max timestamp), then by retention.bytes, oldest first, only segments that end at
+    // or below `highWatermark` (the caller's; the log does not know it). The active segment too:
+    // when every segment goes, a new empty one is rolled at the log end first, so the log start
+    // becomes the old log end offset. Returns the bytes freed.
+    std::int64_t applyRetention(std::int64_t nowMs, std::int64_t highWatermark);
     // Rolls a non-empty active segment older than segment.ms (also checked on append).
     void maybeRoll(std::int64_t nowMs);
     // Starts a new active segment now, unless the active one is empty. (The group coordinator
@@ -185,6 +188,11 @@ private:
     void afterAppend(std::span<const protocol::BatchSpan> batches, std::int32_t records,
                      std::int64_t nowMs);
     void deleteSegment(std::map<std::int64_t, std::unique_ptr<LogSegment>>::iterator it);
+    // A segment is due for deletion (its successor, nullptr for the last one, given too).
+    using SegmentPredicate = std::function<bool(const LogSegment&, const LogSegment* next)>;
+    // Deletes the oldest segments while they are due and end at or below `highWatermark`,
+    // rolling first when that is all of them; moves the log start. Returns the bytes freed.
+    std::int64_t deleteOldestWhile(std::int64_t highWatermark, const SegmentPredicate& due);
     void setLogStartOffset(std::int64_t offset);
     void persistLogStartOffset();
     void clearReadHints() const;

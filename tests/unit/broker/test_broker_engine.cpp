@@ -827,8 +827,8 @@ private slots:
         }
     }
 
-    // retention.ms with a short segment.ms: whole old segments go, the log start offset moves,
-    // the active segment stays; a compacted topic keeps its segments.
+    // retention.ms with a short segment.ms: whole old segments go, the log start offset moves;
+    // a compacted topic keeps its segments.
     void retentionMovesLogStart() {
         QTemporaryDir dir;
         auto engine = start(dir.path(), {{"log.retention.check.interval.ms", "100"}});
@@ -1015,6 +1015,122 @@ private slots:
         QCOMPARE(brokerOne.at("log.retention.hours").configSource, kStatic);
         QVERIFY(describe(kBroker, "").empty());
         engine->stop();
+    }
+
+    // The operator's purge: retention.ms below the records' age deletes every segment, the
+    // active one included (rolled first, as Kafka does), on every replica of an RF 3 topic: the
+    // log start becomes the old log end on all three brokers, Fetch below it gets
+    // OFFSET_OUT_OF_RANGE, ListOffsets earliest answers it, and produce continues there. Before
+    // that, a log start moved on the leader alone reaches the followers.
+    void retentionRemovesTheActiveSegmentOnEveryReplica() {
+        QTemporaryDir dir;
+        auto engine = start(dir.path(), {{"log.retention.check.interval.ms", "100"}});
+        QVERIFY(engine);
+        const auto view = engine->view();
+        auto p0 = createOnePartitionTopic(view, "purged");
+        QVERIFY(p0.has_value());
+        QCOMPARE(p0->isrNodes.size(), std::size_t{3});
+        const std::int32_t leaderId = p0->leaderId;
+        Client client;
+        QVERIFY(client.connect("127.0.0.1", brokerPort(view, leaderId)));
+        // Records of an hour ago: kept by the default retention.ms (7 days).
+        const std::int64_t hourAgo = QDateTime::currentMSecsSinceEpoch() - 3'600'000;
+        auto produceTen = [&]() {
+            std::vector<protocol::Record> records(10);
+            for (std::size_t i = 0; i < records.size(); ++i) {
+                records[i].timestamp = hourAgo + static_cast<std::int64_t>(i);
+                records[i].value = Bytes{'v', static_cast<std::uint8_t>('0' + i)};
+            }
+            auto batch = protocol::buildBatch(records, {});
+            auto r = client.decode<protocol::ProduceResponse>(
+                client.call(0, 9, produceRequest("purged", 0, batch.value_or(Bytes{}), -1)), 9);
+            const auto& part = r.responses.at(0).partitionResponses.at(0);
+            return part.errorCode == 0 ? part.baseOffset : std::int64_t{-1};
+        };
+        QCOMPARE(produceTen(), 0);
+        QCOMPARE(produceTen(), 10);
+        struct Replica {
+            std::int64_t logStart = -1;
+            std::int64_t logEnd = -1;
+            std::int64_t size = -1;
+            std::vector<std::int64_t> segments;
+        };
+        auto replicas = [&]() {
+            std::map<std::int32_t, Replica> out;
+            engine->inspect([&](broker::Cluster& c) {
+                for (std::int32_t b = 1; b <= 3; ++b) {
+                    if (broker::Partition* p = c.partition(b, "purged", 0)) {
+                        p->log().waitForWrites();
+                        out[b] = Replica{p->logStartOffset(), p->logEndOffset(),
+                                         p->log().sizeBytes(), p->log().segmentBaseOffsets()};
+                    }
+                }
+            });
+            return out;
+        };
+        auto everyLogStartIs = [&](std::int64_t offset) {
+            const auto all = replicas();
+            return all.size() == 3 && std::all_of(all.begin(), all.end(), [&](const auto& r) {
+                       return r.second.logStart == offset && r.second.logEnd == 20;
+                   });
+        };
+        QVERIFY(everyLogStartIs(0));
+        // The leader's log start alone moves; the followers take it at the next check.
+        bool moved = false;
+        engine->inspect([&](broker::Cluster& c) {
+            moved = c.partition(leaderId, "purged", 0)->log().deleteRecordsBefore(5).has_value();
+        });
+        QVERIFY(moved);
+        QTRY_VERIFY_WITH_TIMEOUT(everyLogStartIs(5), 5000);
+
+        bool altered = false;
+        engine->inspect([&](broker::Cluster& c) {
+            altered = c.alterTopicConfigs("purged", {{"retention.ms", "60000"}}, false).has_value();
+        });
+        QVERIFY(altered);
+        QTRY_VERIFY_WITH_TIMEOUT(everyLogStartIs(20), 5000);
+        for (const auto& [b, r] : replicas()) {
+            QCOMPARE(r.segments, (std::vector<std::int64_t>{20}));
+            QCOMPARE(r.size, 0);
+        }
+
+        protocol::FetchRequest fetch;
+        fetch.replicaId = -1;
+        fetch.maxWaitMs = 0;
+        fetch.minBytes = 1;
+        fetch.maxBytes = 1 << 20;
+        auto& ft = fetch.topics.emplace_back();
+        ft.topic = "purged";
+        auto& fp = ft.partitions.emplace_back();
+        fp.partition = 0;
+        fp.fetchOffset = 0;
+        fp.partitionMaxBytes = 1 << 20;
+        auto fetched = client.decode<protocol::FetchResponse>(client.call(1, 11, fetch), 11);
+        const auto& fpart = fetched.responses.at(0).partitionResponses.at(0);
+        QCOMPARE(fpart.errorCode, 1); // OFFSET_OUT_OF_RANGE
+        QVERIFY(!fpart.recordSet.isNull); // empty: librdkafka fails the whole response on null
+        QCOMPARE(fpart.logStartOffset, 20);
+        QCOMPARE(fpart.highWatermark, 20);
+
+        protocol::ListOffsetsRequest lo;
+        lo.replicaId = -1;
+        auto& lt = lo.topics.emplace_back();
+        lt.name = "purged";
+        lt.partitions.emplace_back().timestamp = -2;
+        auto listed = client.decode<protocol::ListOffsetsResponse>(client.call(2, 5, lo), 5);
+        QCOMPARE(listed.topics.at(0).partitions.at(0).errorCode, 0);
+        QCOMPARE(listed.topics.at(0).partitions.at(0).offset, 20);
+
+        // Fresh records (within retention.ms) continue at the old log end.
+        std::vector<protocol::Record> fresh(1);
+        fresh[0].timestamp = QDateTime::currentMSecsSinceEpoch();
+        fresh[0].value = Bytes{'n'};
+        auto batch = protocol::buildBatch(fresh, {});
+        QVERIFY(batch.has_value());
+        auto produced = client.decode<protocol::ProduceResponse>(
+            client.call(0, 9, produceRequest("purged", 0, *batch, -1)), 9);
+        QCOMPARE(produced.responses.at(0).partitionResponses.at(0).errorCode, 0);
+        QCOMPARE(produced.responses.at(0).partitionResponses.at(0).baseOffset, 20);
     }
 };
 

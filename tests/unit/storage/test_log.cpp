@@ -205,6 +205,7 @@ private slots:
     void offsetForTimestamp();
     void retentionByTime();
     void retentionByBytes();
+    void retentionRollsAndDeletesTheActiveSegment();
     void deleteRecordsBefore();
     void truncateTo();
     void truncateFullyAndStartAt();
@@ -554,22 +555,35 @@ void TestLog::retentionByTime() {
         APPEND(log, w, 0, ts);
     }
     QCOMPARE(log->segmentCount(), 4u);
-    QCOMPARE(log->applyRetention(20000), static_cast<std::int64_t>(probe.size() * 2));
+    const std::int64_t hw = log->logEndOffset();
+    QCOMPARE(log->applyRetention(20000, hw), static_cast<std::int64_t>(probe.size() * 2));
     QCOMPARE(log->segmentCount(), 3u);
     QCOMPARE(log->logStartOffset(), 4);
     QCOMPARE(log->read(0, 100, 100, true).error().code, ErrorCode::OffsetOutOfRange);
-    QCOMPARE(log->applyRetention(60001), 0); // segment 2's max is 50001, within 10 s
-    QCOMPARE(log->applyRetention(60002), static_cast<std::int64_t>(probe.size() * 2));
+    QCOMPARE(log->applyRetention(60001, hw), 0); // segment 2's max is 50001, within 10 s
+    QCOMPARE(log->applyRetention(60002, hw), static_cast<std::int64_t>(probe.size() * 2));
     QCOMPARE(log->logStartOffset(), 8);
-    // The active segment is never deleted, however old.
-    QCOMPARE(log->applyRetention(10'000'000), static_cast<std::int64_t>(probe.size() * 2));
-    QCOMPARE(log->segmentCount(), 1u);
+    // Everything is due, but only segments that end at or below the high watermark go: the
+    // active segment [12, 14) holds uncommitted records.
+    QCOMPARE(log->applyRetention(10'000'000, 13), static_cast<std::int64_t>(probe.size() * 2));
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{12}));
     QCOMPARE(log->logStartOffset(), 12);
     QCOMPARE(log->logEndOffset(), 14);
-    QCOMPARE(log->applyRetention(20'000'000), 0);
+    // Once committed, the active segment goes too (after a roll: a log always has a segment).
+    QCOMPARE(log->applyRetention(10'000'000, hw), static_cast<std::int64_t>(probe.size()));
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{14}));
+    QCOMPARE(log->logStartOffset(), 14);
+    QCOMPARE(log->logEndOffset(), 14);
+    // The new active segment is empty: nothing more to delete and no further roll.
+    QCOMPARE(log->applyRetention(20'000'000, hw), 0);
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{14}));
+    Bytes w = batchOf(2, 80000);
+    APPEND(log, w, 0, 80000);
     cfg.retentionMs = -1;
     log->setConfig(cfg);
-    QCOMPARE(log->applyRetention(INT64_MAX / 2), 0);
+    QCOMPARE(log->applyRetention(INT64_MAX / 2, log->logEndOffset()), 0);
+    QCOMPARE(log->logStartOffset(), 14);
+    QCOMPARE(log->logEndOffset(), 16);
 }
 
 void TestLog::retentionByBytes() {
@@ -588,15 +602,86 @@ void TestLog::retentionByBytes() {
     QCOMPARE(log->segmentCount(), 5u);
     QCOMPARE(log->sizeBytes(), 9 * n);
     // Deletes whole segments while what remains is still >= retention.bytes.
-    QCOMPARE(log->applyRetention(1), 6 * n);
+    QCOMPARE(log->applyRetention(1, 9), 6 * n);
     QCOMPARE(log->sizeBytes(), 3 * n);
     QCOMPARE(log->logStartOffset(), 6);
-    QCOMPARE(log->applyRetention(1), 0);
+    QCOMPARE(log->applyRetention(1, 9), 0);
+    // Smaller than one segment: removing the active [8, 9) would leave less than 1 byte, so it
+    // stays (Kafka's rule: the rest must still hold retention.bytes).
+    cfg.retentionBytes = 1;
+    log->setConfig(cfg);
+    QCOMPARE(log->applyRetention(1, 9), 2 * n);
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{8}));
+    QCOMPARE(log->logStartOffset(), 8);
+    // 0: the active segment is due too, but not above the high watermark.
     cfg.retentionBytes = 0;
     log->setConfig(cfg);
-    QCOMPARE(log->applyRetention(1), 2 * n);
-    QCOMPARE(log->segmentCount(), 1u);
-    QCOMPARE(log->logStartOffset(), 8);
+    QCOMPARE(log->applyRetention(1, 8), 0);
+    QCOMPARE(log->applyRetention(1, 9), n);
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{9}));
+    QCOMPARE(log->sizeBytes(), 0);
+    QCOMPARE(log->logStartOffset(), 9);
+    QCOMPARE(log->applyRetention(1, 9), 0);
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{9}));
+    cfg.retentionBytes = -1;
+    log->setConfig(cfg);
+    Bytes w = batchOf(1);
+    APPEND(log, w, 0, 1);
+    QCOMPARE(log->applyRetention(1, 10), 0);
+    QCOMPARE(log->logStartOffset(), 9);
+}
+
+// The operator's "purge a topic with retention.ms=1000": everything is due, the active segment
+// included. The log rolls a new empty segment at the log end, deletes the rest and starts there;
+// appends continue at that offset, the epoch cache keeps its latest epoch; a reopen keeps it.
+void TestLog::retentionRollsAndDeletesTheActiveSegment() {
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    const Bytes probe = batchOf(5);
+    LogConfig cfg;
+    cfg.segmentBytes = static_cast<std::int64_t>(probe.size() * 3);
+    cfg.retentionMs = 1000;
+    {
+        OPEN_LOG(log, dir, cfg);
+        for (int i = 0; i < 4; ++i) {
+            Bytes w = batchOf(5, 10'000 + i);
+            APPEND(log, w, i < 2 ? 1 : 2, 10'000 + i);
+        }
+        QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{0, 15}));
+        QCOMPARE(log->epochEntries(), (std::vector<storage::EpochEntry>{{1, 0}, {2, 10}}));
+        // Max timestamps (a batch's last record): 10006 in segment 0, 10007 in the active one.
+        QCOMPARE(log->applyRetention(11'006, 20), 0);
+        QCOMPARE(log->applyRetention(11'007, 20), static_cast<std::int64_t>(probe.size() * 3));
+        QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{15}));
+        QCOMPARE(log->logStartOffset(), 15);
+        QCOMPARE(log->applyRetention(11'008, 20), static_cast<std::int64_t>(probe.size()));
+        QCOMPARE(log->logStartOffset(), 20);
+        QCOMPARE(log->logEndOffset(), 20);
+        QCOMPARE(log->sizeBytes(), 0);
+        QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{20}));
+        QCOMPARE(logFiles(dir), (std::vector<std::string>{stem(20) + ".log"}));
+        QVERIFY(fs::exists(dir / (stem(20) + ".index")));
+        QVERIFY(fs::exists(dir / (stem(20) + ".timeindex")));
+        QVERIFY(!fs::exists(dir / (stem(0) + ".index")));
+        QVERIFY(!fs::exists(dir / (stem(15) + ".timeindex")));
+        QCOMPARE(log->read(0, 1 << 20, 20, true).error().code, ErrorCode::OffsetOutOfRange);
+        QCOMPARE(log->read(19, 1 << 20, 20, true).error().code, ErrorCode::OffsetOutOfRange);
+        QVERIFY(log->read(20, 1 << 20, 20, true).has_value());
+        QCOMPARE(log->latestEpoch(), 2);
+        QCOMPARE(log->epochEntries(), (std::vector<storage::EpochEntry>{{2, 20}}));
+        QCOMPARE(fileBytes(dir / "log-start-offset"), (Bytes{'0', '\n', '2', '0', '\n'}));
+        Bytes w = batchOf(3, 50'000);
+        auto appended = log->appendAsLeader(w, 2, 50'000);
+        QVERIFY(appended.has_value());
+        QCOMPARE(appended->firstOffset, 20);
+        QCOMPARE(readAll(*log), stored(batchOf(3, 50'000), 20, 2));
+    }
+    OPEN_LOG(log, dir, cfg);
+    QCOMPARE(log->logStartOffset(), 20);
+    QCOMPARE(log->logEndOffset(), 23);
+    QCOMPARE(log->segmentBaseOffsets(), (std::vector<std::int64_t>{20}));
+    QCOMPARE(log->epochEntries(), (std::vector<storage::EpochEntry>{{2, 20}}));
+    QCOMPARE(log->read(0, 1 << 20, 23, true).error().code, ErrorCode::OffsetOutOfRange);
 }
 
 void TestLog::deleteRecordsBefore() {
@@ -1237,13 +1322,14 @@ void TestLog::readRecordsSliceOutlivesItsSegment() {
     case 1:
         cfg.retentionMs = 1;
         log->setConfig(cfg);
-        QCOMPARE(log->applyRetention(1'000'000),
+        // Bounded by a high watermark at segment 1's base: only segment 0 goes.
+        QCOMPARE(log->applyRetention(1'000'000, log->segmentBaseOffsets().at(1)),
                  static_cast<std::int64_t>(expectedFirst.size() + l.batches[0].size()));
         break;
     case 2:
         cfg.retentionBytes = 1;
         log->setConfig(cfg);
-        QVERIFY(log->applyRetention(1) > 0);
+        QVERIFY(log->applyRetention(1, log->segmentBaseOffsets().at(1)) > 0);
         break;
     case 3:
         log->close();
