@@ -246,27 +246,10 @@ private:
         return response.responses[0].partitionResponses[0];
     }
 
-    // ListOffsets -1 (latest = high watermark) or -2 (earliest = log start).
-    std::int64_t listOffset(const std::string& topic, std::int32_t partition, std::int64_t which) {
-        protocol::ListOffsetsRequest lo;
-        lo.replicaId = -1;
-        auto& lt = lo.topics.emplace_back();
-        lt.name = topic;
-        auto& lp = lt.partitions.emplace_back();
-        lp.partitionIndex = partition;
-        lp.timestamp = which;
-        auto r = leader(topic, partition).request<protocol::ListOffsetsResponse>(5, lo);
-        if (r.topics.size() != 1 || r.topics[0].partitions.size() != 1 ||
-            r.topics[0].partitions[0].errorCode != 0) {
-            return -100;
-        }
-        return r.topics[0].partitions[0].offset;
-    }
-
-    // ListOffsets v7 (the first version with -3, KIP-734) as the broker answers it.
+    // One partition's ListOffsets answer at `version` (errorCode -100: not one partition back).
     static protocol::ListOffsetsResponse::ListOffsetsPartitionResponse
-    listOffsetsV7(Client& client, const std::string& topic, std::int32_t partition,
-                  std::int64_t timestamp) {
+    listOffsets(Client& client, std::int16_t version, const std::string& topic,
+                std::int32_t partition, std::int64_t timestamp) {
         protocol::ListOffsetsRequest lo;
         lo.replicaId = -1;
         auto& lt = lo.topics.emplace_back();
@@ -274,13 +257,26 @@ private:
         auto& lp = lt.partitions.emplace_back();
         lp.partitionIndex = partition;
         lp.timestamp = timestamp;
-        auto r = client.request<protocol::ListOffsetsResponse>(7, lo);
+        auto r = client.request<protocol::ListOffsetsResponse>(version, lo);
         if (r.topics.size() != 1 || r.topics[0].partitions.size() != 1) {
             protocol::ListOffsetsResponse::ListOffsetsPartitionResponse bad;
             bad.errorCode = -100;
             return bad;
         }
         return r.topics[0].partitions[0];
+    }
+
+    // ListOffsets -1 (latest = high watermark) or -2 (earliest = log start).
+    std::int64_t listOffset(const std::string& topic, std::int32_t partition, std::int64_t which) {
+        const auto answer = listOffsets(leader(topic, partition), 5, topic, partition, which);
+        return answer.errorCode != 0 ? -100 : answer.offset;
+    }
+
+    // ListOffsets v7 (the first version with -3, KIP-734) as the broker answers it.
+    static protocol::ListOffsetsResponse::ListOffsetsPartitionResponse
+    listOffsetsV7(Client& client, const std::string& topic, std::int32_t partition,
+                  std::int64_t timestamp) {
+        return listOffsets(client, 7, topic, partition, timestamp);
     }
 
     std::size_t recordCount(const std::string& topic, std::int32_t partition) {
