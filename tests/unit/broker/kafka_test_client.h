@@ -167,4 +167,24 @@ inline protocol::ProduceRequest produceRequest(const std::string& topic, std::in
     return produce;
 }
 
+// A Fetch request (v4+ fields) of `topic`[partition] from `offset`; maxBytes bounds both the
+// response and the partition.
+inline protocol::FetchRequest fetchRequest(const std::string& topic, std::int32_t partition,
+                                           std::int64_t offset, std::int32_t maxWaitMs = 0,
+                                           std::int32_t minBytes = 0,
+                                           std::int32_t maxBytes = 1 << 20) {
+    protocol::FetchRequest fetch;
+    fetch.replicaId = -1;
+    fetch.maxWaitMs = maxWaitMs;
+    fetch.minBytes = minBytes;
+    fetch.maxBytes = maxBytes;
+    auto& ft = fetch.topics.emplace_back();
+    ft.topic = topic;
+    auto& fp = ft.partitions.emplace_back();
+    fp.partition = partition;
+    fp.fetchOffset = offset;
+    fp.partitionMaxBytes = maxBytes;
+    return fetch;
+}
+
 } // namespace faultline::testing

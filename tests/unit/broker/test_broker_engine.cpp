@@ -418,17 +418,7 @@ private slots:
         const auto view = engine->view();
         Client client;
         QVERIFY(client.connect("127.0.0.1", view.brokers.at(static_cast<std::size_t>(leader - 1)).port));
-        protocol::FetchRequest fetch;
-        fetch.replicaId = -1;
-        fetch.maxWaitMs = 100;
-        fetch.minBytes = 1;
-        fetch.maxBytes = 1 << 20;
-        auto& ft = fetch.topics.emplace_back();
-        ft.topic = "orders";
-        auto& fp = ft.partitions.emplace_back();
-        fp.partition = 0;
-        fp.fetchOffset = 0;
-        fp.partitionMaxBytes = 1 << 20;
+        const auto fetch = testing::fetchRequest("orders", 0, 0, 100, 1);
         auto fresp = client.decode<protocol::FetchResponse>(client.call(1, 11, fetch), 11);
         const auto& part = fresp.responses.at(0).partitionResponses.at(0);
         QCOMPARE(part.errorCode, 0);
@@ -580,16 +570,7 @@ private slots:
         Bytes consumed;
         std::int64_t offset = 0;
         for (int round = 0; round < 100 && offset < leo; ++round) {
-            protocol::FetchRequest fetch;
-            fetch.replicaId = -1;
-            fetch.maxWaitMs = 100;
-            fetch.minBytes = 1;
-            fetch.maxBytes = 300 * 1024;
-            auto& ft = fetch.topics.emplace_back();
-            ft.topic = "bulk";
-            auto& fp = ft.partitions.emplace_back();
-            fp.fetchOffset = offset;
-            fp.partitionMaxBytes = 300 * 1024;
+            const auto fetch = testing::fetchRequest("bulk", 0, offset, 100, 1, 300 * 1024);
             auto r = client.decode<protocol::FetchResponse>(client.call(1, fv, fetch), fv);
             const auto& part = r.responses.at(0).partitionResponses.at(0);
             QCOMPARE(part.errorCode, 0);
@@ -1094,17 +1075,7 @@ private slots:
             QCOMPARE(r.size, 0);
         }
 
-        protocol::FetchRequest fetch;
-        fetch.replicaId = -1;
-        fetch.maxWaitMs = 0;
-        fetch.minBytes = 1;
-        fetch.maxBytes = 1 << 20;
-        auto& ft = fetch.topics.emplace_back();
-        ft.topic = "purged";
-        auto& fp = ft.partitions.emplace_back();
-        fp.partition = 0;
-        fp.fetchOffset = 0;
-        fp.partitionMaxBytes = 1 << 20;
+        const auto fetch = testing::fetchRequest("purged", 0, 0, 0, 1);
         auto fetched = client.decode<protocol::FetchResponse>(client.call(1, 11, fetch), 11);
         const auto& fpart = fetched.responses.at(0).partitionResponses.at(0);
         QCOMPARE(fpart.errorCode, 1); // OFFSET_OUT_OF_RANGE

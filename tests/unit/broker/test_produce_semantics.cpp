@@ -113,22 +113,7 @@ protocol::ProduceRequest produceRequest(const std::string& topic, std::int32_t p
     return testing::produceRequest(topic, partition, batch, acks, 5000);
 }
 
-protocol::FetchRequest fetchRequest(const std::string& topic, std::int32_t partition,
-                                    std::int64_t offset, std::int32_t maxWaitMs = 0,
-                                    std::int32_t minBytes = 0) {
-    protocol::FetchRequest fetch;
-    fetch.replicaId = -1;
-    fetch.maxWaitMs = maxWaitMs;
-    fetch.minBytes = minBytes;
-    fetch.maxBytes = 1 << 20;
-    auto& ft = fetch.topics.emplace_back();
-    ft.topic = topic;
-    auto& fp = ft.partitions.emplace_back();
-    fp.partition = partition;
-    fp.fetchOffset = offset;
-    fp.partitionMaxBytes = 1 << 20;
-    return fetch;
-}
+using testing::fetchRequest;
 
 QString uniqueName(const char* prefix) {
     static int counter = 0;
