@@ -1034,14 +1034,11 @@ void ClusterAccess::maintainLogs(Cluster& c) {
             storage::Log& log = p->log();
             log.maybeRoll(now);
             log.maybeFlush(now);
-            const TopicMeta* topic = c.topic(key.first);
             // Only the delete policy removes old segments; compacted topics (__consumer_offsets)
-            // keep theirs until a cleaner compacts them.
-            const bool deletePolicy =
-                topic != nullptr && cleanupPolicyIncludes("delete", topic->configs, c.m_brokerConfigs);
-            // Each replica against its own high watermark, as Kafka's followers run retention on
-            // their own logs: only committed data goes, the active segment too when all is due.
-            if (retention && deletePolicy) {
+            // keep theirs until a cleaner compacts them. Each replica against its own high
+            // watermark, as Kafka's followers run retention on their own logs: only committed
+            // data goes, the active segment too when all is due.
+            if (retention && log.config().cleanupDelete) {
                 if (const std::int64_t freed = log.applyRetention(now, p->highWatermark());
                     freed > 0) {
                     spdlog::info("{}-{} on broker {}: retention deleted {} bytes, log start now {}",

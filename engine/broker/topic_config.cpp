@@ -795,6 +795,8 @@ storage::LogConfig toLogConfig(const std::map<std::string, std::string>& overrid
     config.messageTimestampDifferenceMaxMs = get("message.timestamp.difference.max.ms");
     config.compression = compressionOf(
         effectiveTopicConfig(*findTopicConfig("compression.type"), overrides, brokerConfigs).value);
+    config.cleanupDelete = cleanupPolicyIncludes("delete", overrides, brokerConfigs);
+    config.cleanupCompact = cleanupPolicyIncludes("compact", overrides, brokerConfigs);
     return config;
 }
 

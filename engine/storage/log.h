@@ -43,6 +43,10 @@ struct LogConfig {
     // compression.type: the codec the topic's batches are stored with; nullopt = "producer"
     // (each batch keeps the producer's codec).
     std::optional<protocol::Compression> compression;
+    // cleanup.policy: "delete" lets retention remove old segments (read by the broker's log
+    // maintenance); "compact" makes the leader refuse records without a key.
+    bool cleanupDelete = true;
+    bool cleanupCompact = false;
 };
 
 struct LogOpenOptions {

@@ -291,8 +291,7 @@ void produce(RequestContext& ctx, Responder respond) {
             std::optional<BatchCheck> checkedHere; // when the preparer did not see this batch
             const storage::LogConfig& logConfig = partition->log().config();
             RecordChecks recordChecks;
-            recordChecks.compacted =
-                cleanupPolicyIncludes("compact", topic->configs, cluster.brokerConfigs());
+            recordChecks.compacted = logConfig.cleanupCompact;
             if (!logConfig.logAppendTime) {
                 recordChecks.maxTimestampDifferenceMs = logConfig.messageTimestampDifferenceMaxMs;
             }
